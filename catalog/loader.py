@@ -1,0 +1,233 @@
+"""Load the catalog's YAML files, check every cross-reference and resolve scenario versions.
+
+Every problem is collected with its location (file, entry, what is wrong) so one lint run
+shows them all; loading at start-up raises `CatalogError` carrying that list.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from catalog.models import (
+    Department,
+    FieldDef,
+    Item,
+    Material,
+    ResolvedItem,
+    Scenario,
+    ScenarioSpec,
+)
+
+DATA_DIR = Path(__file__).parent / "data"
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    entry: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.entry}: {self.message}"
+
+
+class CatalogError(Exception):
+    """The catalog is broken; `problems` lists every located problem."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class Catalog:
+    """The validated catalog: look-ups by code and resolved scenario versions."""
+
+    def __init__(
+        self,
+        departments: dict[str, Department],
+        fields: dict[str, FieldDef],
+        materials: dict[str, Material],
+        items: dict[str, Item],
+        scenarios: dict[tuple[str, int], Scenario],
+    ):
+        self.departments = departments
+        self.fields = fields
+        self.materials = materials
+        self.items = items
+        self.scenarios = scenarios
+        self._specs = {key: self._resolve(s) for key, s in scenarios.items()}
+
+    def latest_versions(self) -> list[Scenario]:
+        """The newest version of every scenario, ordered by code."""
+        latest: dict[str, Scenario] = {}
+        for (code, version), scenario in sorted(self.scenarios.items()):
+            latest[code] = scenario
+        return list(latest.values())
+
+    def scenario(self, code: str, version: int | None = None) -> Scenario | None:
+        if version is None:
+            versions = [v for (c, v) in self.scenarios if c == code]
+            if not versions:
+                return None
+            version = max(versions)
+        return self.scenarios.get((code, version))
+
+    def spec(self, code: str, version: int | None = None) -> ScenarioSpec | None:
+        scenario = self.scenario(code, version)
+        return self._specs[(scenario.code, scenario.version)] if scenario else None
+
+    def _resolve(self, scenario: Scenario) -> ScenarioSpec:
+        producers = {
+            out.code: entry.item
+            for entry in scenario.items
+            for out in self.items[entry.item].outputs
+        }
+        resolved = []
+        for entry in scenario.items:
+            item = self.items[entry.item]
+            requires = sorted({producers[o] for o in item.uses_outputs} | set(entry.after))
+            department = self.departments[item.department]
+            resolved.append(
+                ResolvedItem(
+                    **item.model_dump(),
+                    requires=requires,
+                    task_queue=department.task_queue,
+                    department_name=department.name,
+                )
+            )
+        return ScenarioSpec(
+            code=scenario.code, version=scenario.version, name=scenario.name, items=resolved
+        )
+
+
+def _read_list(
+    path: Path, model: type[M], problems: list[Problem]
+) -> dict[str, M]:
+    """Parse a YAML list of entries into models keyed by code, noting every bad entry."""
+    raw: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    entries = raw if isinstance(raw, list) else [raw]
+    result: dict[str, M] = {}
+    for index, entry in enumerate(entries):
+        name = entry.get("code", f"#{index + 1}") if isinstance(entry, dict) else f"#{index + 1}"
+        try:
+            parsed = model.model_validate(entry)
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = ".".join(str(p) for p in err["loc"])
+                problems.append(Problem(path.name, str(name), f"{where}: {err['msg']}"))
+            continue
+        key = _key(parsed)
+        if key in result:
+            problems.append(Problem(path.name, str(name), "duplicated code"))
+        result[key] = parsed
+    return result
+
+
+def _key(entry: BaseModel) -> Any:
+    code = entry.code  # type: ignore[attr-defined]
+    return (code, entry.version) if isinstance(entry, Scenario) else code
+
+
+def _check_references(
+    departments: dict[str, Department],
+    fields: dict[str, FieldDef],
+    materials: dict[str, Material],
+    items: dict[str, Item],
+    scenarios: dict[tuple[str, int], Scenario],
+) -> list[Problem]:
+    problems: list[Problem] = []
+    outputs = {o.code for item in items.values() for o in item.outputs}
+    for material in materials.values():
+        if material.supplied_by_output and material.supplied_by_output not in outputs:
+            problems.append(
+                Problem("materials.yaml", material.code,
+                        f"supplied_by_output '{material.supplied_by_output}': no item produces it")
+            )
+    for item in items.values():
+        where = ("items.yaml", item.code)
+        if item.department not in departments:
+            problems.append(Problem(*where, f"unknown department '{item.department}'"))
+        problems += [Problem(*where, f"unknown field '{f}'") for f in item.fields if f not in fields]
+        problems += [
+            Problem(*where, f"unknown material '{m}'") for m in item.materials if m not in materials
+        ]
+        problems += [
+            Problem(*where, f"uses output '{o}' that no item produces")
+            for o in item.uses_outputs if o not in outputs
+        ]
+    for scenario in scenarios.values():
+        problems += _check_scenario(scenario, departments, items)
+    return problems
+
+
+def _check_scenario(
+    scenario: Scenario, departments: dict[str, Department], items: dict[str, Item]
+) -> list[Problem]:
+    where = (f"scenarios/{scenario.code}.yaml", f"{scenario.code} v{scenario.version}")
+    problems: list[Problem] = []
+    if scenario.lead_department not in departments:
+        problems.append(Problem(*where, f"unknown department '{scenario.lead_department}'"))
+    codes = [entry.item for entry in scenario.items]
+    problems += [Problem(*where, f"unknown item '{c}'") for c in codes if c not in items]
+    problems += [
+        Problem(*where, f"item '{c}' listed twice") for c in sorted(set(codes)) if codes.count(c) > 1
+    ]
+    if problems:
+        return problems
+    producers: dict[str, str] = {}
+    for code in codes:
+        for out in items[code].outputs:
+            producers.setdefault(out.code, code)
+    graph: dict[str, set[str]] = {}
+    for entry in scenario.items:
+        needs = set(entry.after)
+        for used in items[entry.item].uses_outputs:
+            if used not in producers:
+                problems.append(
+                    Problem(*where, f"item '{entry.item}' uses output '{used}' "
+                            "that no item of this scenario produces")
+                )
+            else:
+                needs.add(producers[used])
+        problems += [
+            Problem(*where, f"item '{entry.item}' waits for '{a}' which is not in the scenario")
+            for a in entry.after if a not in codes
+        ]
+        graph[entry.item] = needs
+    try:
+        tuple(TopologicalSorter(graph).static_order())
+    except CycleError as exc:
+        cycle = " -> ".join(exc.args[1])
+        problems.append(Problem(*where, f"dependency cycle: {cycle}"))
+    return problems
+
+
+def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
+    """Read and validate the catalog under `data_dir`; raise `CatalogError` listing problems."""
+    problems: list[Problem] = []
+    departments = _read_list(data_dir / "departments.yaml", Department, problems)
+    fields = _read_list(data_dir / "fields.yaml", FieldDef, problems)
+    materials = _read_list(data_dir / "materials.yaml", Material, problems)
+    items = _read_list(data_dir / "items.yaml", Item, problems)
+    scenarios: dict[tuple[str, int], Scenario] = {}
+    for path in sorted((data_dir / "scenarios").glob("*.yaml")):
+        found = _read_list(path, Scenario, problems)
+        for key in found.keys() & scenarios.keys():
+            problems.append(Problem(path.name, f"{key[0]} v{key[1]}", "duplicated code"))
+        scenarios.update(found)
+    problems += _check_references(departments, fields, materials, items, scenarios)
+    if problems:
+        raise CatalogError(problems)
+    return Catalog(departments, fields, materials, items, scenarios)
+
+
+@lru_cache
+def get_catalog() -> Catalog:
+    """The packaged catalog, loaded and validated once per process."""
+    return load_catalog()

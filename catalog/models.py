@@ -1,0 +1,167 @@
+"""The catalog as typed data: departments, the field dictionary, materials, items, scenarios.
+
+These models are pure (pydantic only) so workflows can import them; a scenario version is
+passed to its workflow whole, which is how a running case keeps the version it started with.
+"""
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Text(BaseModel):
+    """A bilingual text: zh-CN first, English too."""
+
+    model_config = ConfigDict(frozen=True)
+
+    zh: str
+    en: str
+
+
+class Source(BaseModel):
+    """Where a catalog fact comes from; `illustrative` when it is our own assumption."""
+
+    citation: str = ""
+    url: str = ""
+    illustrative: bool = False
+
+
+class Department(BaseModel):
+    code: str
+    name: Text
+    source: Source = Source(illustrative=True)
+
+    @property
+    def task_queue(self) -> str:
+        """Each department's activities run on its own task queue."""
+        return f"dept-{self.code}"
+
+
+class FieldType(StrEnum):
+    string = "string"
+    date = "date"
+    enum = "enum"
+    resident_id = "resident_id"
+    phone = "phone"
+    division = "division"
+    bank_account = "bank_account"
+    integer = "integer"
+
+
+class PiiClass(StrEnum):
+    none = "none"
+    personal = "personal"
+    sensitive = "sensitive"
+
+
+class FieldDef(BaseModel):
+    """One entry of the field dictionary: defined once, referenced by items."""
+
+    code: str
+    type: FieldType
+    label: Text
+    help: Text | None = None
+    section: str = "applicant"
+    pii: PiiClass = PiiClass.none
+    options: dict[str, Text] = Field(default_factory=dict, description="For enum fields.")
+    max_length: int = 100
+    min: int | None = None
+    max: int | None = None
+    not_in_future: bool = False
+    example: str | int
+    registry: str | None = Field(None, description="Shared registry that can prefill/verify it.")
+
+
+class MaterialForm(StrEnum):
+    original = "original"
+    copy = "copy"
+    e_licence = "e_licence"
+
+
+class Material(BaseModel):
+    """A document an item needs; `supplied_by_output` names the item output that replaces it."""
+
+    code: str
+    name: Text
+    form: MaterialForm = MaterialForm.original
+    supplied_by_output: str | None = None
+    registry: str | None = None
+    source: Source = Source(illustrative=True)
+
+
+class ReviewMode(StrEnum):
+    automatic = "automatic"
+    reviewed = "reviewed"
+
+
+class OutputFormat(StrEnum):
+    certificate = "certificate"
+    resident_id = "resident_id"
+    receipt = "receipt"
+
+
+class OutputDef(BaseModel):
+    code: str
+    label: Text
+    format: OutputFormat = OutputFormat.certificate
+    prefix: str = ""
+
+
+class Item(BaseModel):
+    """One administrative service (事项) owned by one department."""
+
+    code: str
+    name: Text
+    department: str
+    activity: str = Field(description="Name of the department activity that performs it.")
+    mode: ReviewMode = ReviewMode.automatic
+    fields: list[str] = Field(default_factory=list)
+    materials: list[str] = Field(default_factory=list)
+    uses_outputs: list[str] = Field(default_factory=list)
+    outputs: list[OutputDef] = Field(default_factory=list)
+    legal_days: int = Field(ge=0, description="Legal time limit in working days.")
+    promised_days: int = Field(ge=0, description="Promised time limit in working days.")
+    visit_overhead_days: float = Field(
+        1.0, ge=0, description="Applicant's own trip and queueing time when applied for alone."
+    )
+    fee_yuan: float = 0.0
+    source: Source = Source(illustrative=True)
+
+
+class ScenarioItem(BaseModel):
+    """An item inside a scenario with the items it must wait for (beyond its data needs)."""
+
+    item: str
+    after: list[str] = Field(default_factory=list)
+
+
+class Scenario(BaseModel):
+    """A versioned bundle of items behind one form (一件事)."""
+
+    code: str
+    version: int = 1
+    name: Text
+    description: Text
+    lead_department: str
+    items: list[ScenarioItem]
+    source: Source = Source(illustrative=True)
+
+
+class ResolvedItem(Item):
+    """An item as one scenario version runs it: dependencies and task queue resolved."""
+
+    requires: list[str] = Field(default_factory=list)
+    task_queue: str
+    department_name: Text
+
+
+class ScenarioSpec(BaseModel):
+    """Everything a case needs of its scenario version, frozen at submission."""
+
+    code: str
+    version: int
+    name: Text
+    items: list[ResolvedItem]
+
+    def item(self, code: str) -> ResolvedItem:
+        return next(i for i in self.items if i.code == code)

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: settings, security, the Temporal client, the calendar."""

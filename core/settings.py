@@ -1,0 +1,67 @@
+"""All configuration in one validated settings class (environment variables or `.env`)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """onego settings; every field can be set from an environment variable of the same name."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Local state of the embedded default.")
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL of the read model; empty means SQLite under data_dir. "
+        "Example: postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    )
+    temporal_address: str = Field("127.0.0.1:7233", description="host:port of Temporal's frontend.")
+    temporal_namespace: str = "default"
+    temporal_ui_port: int = 8233
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    secret_key: str = Field("", description="JWT signing key; empty means one kept in data_dir.")
+    token_minutes: int = 8 * 60
+    max_body_bytes: int = Field(256 * 1024, description="Largest accepted request body.")
+    sim_latency_ms: int = Field(0, ge=0, description="Simulated departments' response latency.")
+    sim_failure_rate: float = Field(
+        0.0, ge=0.0, lt=1.0, description="Share of simulated department calls that fail."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError(
+                "DATABASE_URL must be sqlite:///... or postgresql+psycopg://...; "
+                "DATABASE_URL 只支持 sqlite 或 postgresql"
+            )
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The read-model URL, defaulting to a SQLite file in the data folder."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'onego.db'}"
+
+    @property
+    def resolved_secret_key(self) -> str:
+        """The JWT key: configured, or generated once and kept in the data folder."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            import secrets
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

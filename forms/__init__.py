@@ -1,0 +1,1 @@
+"""Scenario -> unified form: the pydantic model, its JSON Schema and bilingual messages."""

@@ -1,0 +1,108 @@
+"""Bilingual validation messages: what is wrong and how to fix it, zh-CN first."""
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from catalog.models import Text
+
+# error type -> (what is wrong, how to fix it)
+MESSAGES: dict[str, tuple[Text, Text]] = {
+    "missing": (
+        Text(zh="必填项未填写", en="This field is required"),
+        Text(zh="请填写此项", en="Fill in this field"),
+    ),
+    "extra_forbidden": (
+        Text(zh="表单中没有此项", en="This field is not part of the form"),
+        Text(zh="请删除此项，字段见 GET /api/v1/scenarios/{code}/form",
+             en="Remove it; the fields are listed by GET /api/v1/scenarios/{code}/form"),
+    ),
+    "resident_id_checksum": (
+        Text(zh="公民身份号码校验位错误", en="The resident ID number's check digit is wrong"),
+        Text(zh="请核对身份证上的18位号码，最后一位可能为X",
+             en="Copy all 18 characters from the ID card; the last may be X"),
+    ),
+    "resident_id_birth_date": (
+        Text(zh="公民身份号码中的出生日期无效", en="The birth date inside the resident ID is invalid"),
+        Text(zh="第7至14位应为有效的出生日期（YYYYMMDD）",
+             en="Characters 7-14 must be a real birth date (YYYYMMDD)"),
+    ),
+    "resident_id_birth_place": (
+        Text(zh="公民身份号码前6位地区码无效", en="The region code in the resident ID is unknown"),
+        Text(zh="请核对前6位行政区划代码", en="Check the first 6 digits (the region code)"),
+    ),
+    "resident_id_format": (
+        Text(zh="公民身份号码格式错误", en="Not a resident ID number"),
+        Text(zh="请填写18位居民身份证号码", en="Enter the 18-character resident ID number"),
+    ),
+    "phone_format": (
+        Text(zh="手机号码格式错误", en="Not a mobile phone number"),
+        Text(zh="请填写以1开头的11位手机号码", en="Enter an 11-digit number starting with 1"),
+    ),
+    "division_unknown": (
+        Text(zh="行政区划代码不存在", en="Unknown administrative division code"),
+        Text(zh="请填写GB/T 2260六位县级代码，如500103",
+             en="Enter a 6-digit GB/T 2260 county code such as 500103"),
+    ),
+    "bank_account_invalid": (
+        Text(zh="银行卡号无效", en="Not a valid bank card number"),
+        Text(zh="请核对银行卡正面的12至19位卡号", en="Copy the 12-19 digits on the card's face"),
+    ),
+    "date_in_future": (
+        Text(zh="日期不能晚于今天", en="The date is in the future"),
+        Text(zh="请填写今天或更早的日期", en="Enter today or an earlier date"),
+    ),
+    "date_from_datetime_parsing": (
+        Text(zh="日期格式错误", en="Not a date"),
+        Text(zh="请按YYYY-MM-DD填写，如2026-11-20", en="Use YYYY-MM-DD, e.g. 2026-11-20"),
+    ),
+    "enum": (
+        Text(zh="不是可选的值", en="Not one of the allowed values"),
+        Text(zh="请从可选项中选择：{expected}", en="Choose one of: {expected}"),
+    ),
+    "string_too_long": (
+        Text(zh="内容过长", en="Too long"),
+        Text(zh="最多{max_length}个字符", en="At most {max_length} characters"),
+    ),
+    "string_too_short": (
+        Text(zh="内容不能为空", en="Must not be empty"),
+        Text(zh="请填写此项", en="Fill in this field"),
+    ),
+}
+GENERIC = (
+    Text(zh="填写的值无效", en="Invalid value"),
+    Text(zh="请按字段说明修改", en="Correct it as the field's help text describes"),
+)
+TYPE_ALIASES = {"date_parsing": "date_from_datetime_parsing", "date_type": "date_from_datetime_parsing",
+                "literal_error": "enum", "int_parsing": "int_parsing", "string_type": "string_type"}
+
+
+class Problem(BaseModel):
+    """One located problem with a request, in both languages."""
+
+    loc: str
+    code: str
+    message: Text
+    fix: Text
+
+
+def _format(text: Text, context: dict[str, Any]) -> Text:
+    try:
+        return Text(zh=text.zh.format(**context), en=text.en.format(**context))
+    except (KeyError, IndexError):
+        return text
+
+
+def problems_from(exc: ValidationError, prefix: str = "form") -> list[Problem]:
+    """Turn a pydantic ValidationError into bilingual, located problems."""
+    problems = []
+    for err in exc.errors():
+        code = TYPE_ALIASES.get(err["type"], err["type"])
+        message, fix = MESSAGES.get(code, GENERIC)
+        if (message, fix) == GENERIC:
+            message = Text(zh=GENERIC[0].zh, en=f"Invalid value: {err['msg']}")
+        loc = ".".join([prefix, *(str(p) for p in err["loc"])])
+        problems.append(Problem(loc=loc, code=code, message=message,
+                                fix=_format(fix, dict(err.get("ctx") or {}))))
+    return problems
+
