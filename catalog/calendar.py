@@ -1,6 +1,6 @@
 """Working-day arithmetic on a calendar that is data (weekends, holidays, make-up days)."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from catalog.models import Source
 
+CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 CALENDAR_FILE = Path(__file__).parent / "data" / "calendar.yaml"
 
 
@@ -29,7 +30,7 @@ class WorkCalendar(BaseModel):
         if end <= start:
             return 0.0
         total = 0.0
-        cursor = start
+        cursor, end = start.astimezone(CHINA_TZ), end.astimezone(CHINA_TZ)
         while cursor < end:
             next_midnight = datetime.combine(
                 cursor.date() + timedelta(days=1), datetime.min.time(), cursor.tzinfo

@@ -106,9 +106,7 @@ class Catalog:
         )
 
 
-def _read_list(
-    path: Path, model: type[M], problems: list[Problem]
-) -> dict[str, M]:
+def _read_list(path: Path, model: type[M], problems: list[Problem]) -> dict[str, M]:
     """Parse a YAML list of entries into models keyed by code, noting every bad entry."""
     raw: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     entries = raw if isinstance(raw, list) else [raw]
@@ -146,20 +144,26 @@ def _check_references(
     for material in materials.values():
         if material.supplied_by_output and material.supplied_by_output not in outputs:
             problems.append(
-                Problem("materials.yaml", material.code,
-                        f"supplied_by_output '{material.supplied_by_output}': no item produces it")
+                Problem(
+                    "materials.yaml",
+                    material.code,
+                    f"supplied_by_output '{material.supplied_by_output}': no item produces it",
+                )
             )
     for item in items.values():
         where = ("items.yaml", item.code)
         if item.department not in departments:
             problems.append(Problem(*where, f"unknown department '{item.department}'"))
-        problems += [Problem(*where, f"unknown field '{f}'") for f in item.fields if f not in fields]
+        problems += [
+            Problem(*where, f"unknown field '{f}'") for f in item.fields if f not in fields
+        ]
         problems += [
             Problem(*where, f"unknown material '{m}'") for m in item.materials if m not in materials
         ]
         problems += [
             Problem(*where, f"uses output '{o}' that no item produces")
-            for o in item.uses_outputs if o not in outputs
+            for o in item.uses_outputs
+            if o not in outputs
         ]
     for scenario in scenarios.values():
         problems += _check_scenario(scenario, departments, items)
@@ -176,7 +180,9 @@ def _check_scenario(
     codes = [entry.item for entry in scenario.items]
     problems += [Problem(*where, f"unknown item '{c}'") for c in codes if c not in items]
     problems += [
-        Problem(*where, f"item '{c}' listed twice") for c in sorted(set(codes)) if codes.count(c) > 1
+        Problem(*where, f"item '{c}' listed twice")
+        for c in sorted(set(codes))
+        if codes.count(c) > 1
     ]
     if problems:
         return problems
@@ -190,14 +196,18 @@ def _check_scenario(
         for used in items[entry.item].uses_outputs:
             if used not in producers:
                 problems.append(
-                    Problem(*where, f"item '{entry.item}' uses output '{used}' "
-                            "that no item of this scenario produces")
+                    Problem(
+                        *where,
+                        f"item '{entry.item}' uses output '{used}' "
+                        "that no item of this scenario produces",
+                    )
                 )
             else:
                 needs.add(producers[used])
         problems += [
             Problem(*where, f"item '{entry.item}' waits for '{a}' which is not in the scenario")
-            for a in entry.after if a not in codes
+            for a in entry.after
+            if a not in codes
         ]
         graph[entry.item] = needs
     try:

@@ -105,6 +105,10 @@ class OutputDef(BaseModel):
     label: Text
     format: OutputFormat = OutputFormat.certificate
     prefix: str = ""
+    derive_from: dict[str, str] = Field(
+        default_factory=dict,
+        description="For resident_id outputs: the form fields giving division, birth_date, sex.",
+    )
 
 
 class Item(BaseModel):

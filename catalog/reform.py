@@ -21,7 +21,11 @@ class ReformFigures(BaseModel):
 
     @property
     def material_reduction(self) -> float:
-        return 1 - len(self.materials_asked) / self.materials_baseline if self.materials_baseline else 0.0
+        return (
+            1 - len(self.materials_asked) / self.materials_baseline
+            if self.materials_baseline
+            else 0.0
+        )
 
 
 def reform_figures(spec: ScenarioSpec, supplied_outputs: dict[str, str]) -> ReformFigures:

@@ -14,18 +14,26 @@ MESSAGES: dict[str, tuple[Text, Text]] = {
     ),
     "extra_forbidden": (
         Text(zh="表单中没有此项", en="This field is not part of the form"),
-        Text(zh="请删除此项，字段见 GET /api/v1/scenarios/{code}/form",
-             en="Remove it; the fields are listed by GET /api/v1/scenarios/{code}/form"),
+        Text(
+            zh="请删除此项，字段见 GET /api/v1/scenarios/{code}/form",
+            en="Remove it; the fields are listed by GET /api/v1/scenarios/{code}/form",
+        ),
     ),
     "resident_id_checksum": (
         Text(zh="公民身份号码校验位错误", en="The resident ID number's check digit is wrong"),
-        Text(zh="请核对身份证上的18位号码，最后一位可能为X",
-             en="Copy all 18 characters from the ID card; the last may be X"),
+        Text(
+            zh="请核对身份证上的18位号码，最后一位可能为X",
+            en="Copy all 18 characters from the ID card; the last may be X",
+        ),
     ),
     "resident_id_birth_date": (
-        Text(zh="公民身份号码中的出生日期无效", en="The birth date inside the resident ID is invalid"),
-        Text(zh="第7至14位应为有效的出生日期（YYYYMMDD）",
-             en="Characters 7-14 must be a real birth date (YYYYMMDD)"),
+        Text(
+            zh="公民身份号码中的出生日期无效", en="The birth date inside the resident ID is invalid"
+        ),
+        Text(
+            zh="第7至14位应为有效的出生日期（YYYYMMDD）",
+            en="Characters 7-14 must be a real birth date (YYYYMMDD)",
+        ),
     ),
     "resident_id_birth_place": (
         Text(zh="公民身份号码前6位地区码无效", en="The region code in the resident ID is unknown"),
@@ -41,8 +49,10 @@ MESSAGES: dict[str, tuple[Text, Text]] = {
     ),
     "division_unknown": (
         Text(zh="行政区划代码不存在", en="Unknown administrative division code"),
-        Text(zh="请填写GB/T 2260六位县级代码，如500103",
-             en="Enter a 6-digit GB/T 2260 county code such as 500103"),
+        Text(
+            zh="请填写GB/T 2260六位县级代码，如500103",
+            en="Enter a 6-digit GB/T 2260 county code such as 500103",
+        ),
     ),
     "bank_account_invalid": (
         Text(zh="银行卡号无效", en="Not a valid bank card number"),
@@ -73,8 +83,13 @@ GENERIC = (
     Text(zh="填写的值无效", en="Invalid value"),
     Text(zh="请按字段说明修改", en="Correct it as the field's help text describes"),
 )
-TYPE_ALIASES = {"date_parsing": "date_from_datetime_parsing", "date_type": "date_from_datetime_parsing",
-                "literal_error": "enum", "int_parsing": "int_parsing", "string_type": "string_type"}
+TYPE_ALIASES = {
+    "date_parsing": "date_from_datetime_parsing",
+    "date_type": "date_from_datetime_parsing",
+    "literal_error": "enum",
+    "int_parsing": "int_parsing",
+    "string_type": "string_type",
+}
 
 
 class Problem(BaseModel):
@@ -102,7 +117,9 @@ def problems_from(exc: ValidationError, prefix: str = "form") -> list[Problem]:
         if (message, fix) == GENERIC:
             message = Text(zh=GENERIC[0].zh, en=f"Invalid value: {err['msg']}")
         loc = ".".join([prefix, *(str(p) for p in err["loc"])])
-        problems.append(Problem(loc=loc, code=code, message=message,
-                                fix=_format(fix, dict(err.get("ctx") or {}))))
+        problems.append(
+            Problem(
+                loc=loc, code=code, message=message, fix=_format(fix, dict(err.get("ctx") or {}))
+            )
+        )
     return problems
-

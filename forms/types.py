@@ -1,6 +1,6 @@
 """Annotated field types of the dictionary, validated with python-stdnum where it applies."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
@@ -9,7 +9,7 @@ from stdnum import luhn, numdb
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
-CHINA_TZ = timezone(timedelta(hours=8))
+from catalog.calendar import CHINA_TZ
 
 
 def _resident_id(value: str) -> str:

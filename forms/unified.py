@@ -72,8 +72,9 @@ def form_model(code: str, version: int) -> type[UnifiedForm]:
     definitions: dict[str, Any] = {
         f.code: (_annotation(f), _field_info(f)) for f in form_fields(catalog, spec)
     }
-    model = create_model(f"{code.title().replace('_', '')}V{version}Form", __base__=UnifiedForm,
-                         **definitions)
+    model = create_model(
+        f"{code.title().replace('_', '')}V{version}Form", __base__=UnifiedForm, **definitions
+    )
     return model
 
 

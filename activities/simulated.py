@@ -1,0 +1,99 @@
+"""The embedded default department back-end: a simulated department.
+
+It issues realistic, deterministic outputs (certificate numbers, a valid resident ID number)
+and keeps a ledger idempotent by (case id, item): performing the same request again returns
+the first issue, so an activity re-run after a crash never issues a second certificate.
+"""
+
+import asyncio
+import hashlib
+import random
+from datetime import UTC, date, datetime
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+from stdnum.cn import ric
+from temporalio.exceptions import ApplicationError
+
+from activities.models import ItemRequest, ItemResult
+from catalog.models import OutputDef, OutputFormat
+from store.models import SimulatedIssue
+
+
+class DepartmentUnavailable(Exception):
+    """The department system did not answer (retryable)."""
+
+
+class SimulatedDepartment:
+    """A department system that answers after `latency_ms` and fails at `failure_rate`."""
+
+    def __init__(self, engine: Engine, latency_ms: int = 0, failure_rate: float = 0.0):
+        self._engine = engine
+        self._latency = latency_ms / 1000
+        self._failure_rate = failure_rate
+
+    async def perform(self, request: ItemRequest) -> ItemResult:
+        if self._latency:
+            await asyncio.sleep(self._latency)
+        if self._failure_rate and random.random() < self._failure_rate:
+            raise DepartmentUnavailable(f"{request.department} did not answer")
+        return await asyncio.to_thread(self._issue_once, request)
+
+    def _issue_once(self, request: ItemRequest) -> ItemResult:
+        with Session(self._engine) as session:
+            existing = self._find(session, request)
+            if existing is None:
+                issue = SimulatedIssue(
+                    department=request.department,
+                    case_id=request.case_id,
+                    item=request.item,
+                    outputs={o.code: make_output(request, o) for o in request.outputs},
+                    issued_at=datetime.now(UTC),
+                )
+                session.add(issue)
+                try:
+                    session.commit()
+                    existing = issue
+                except IntegrityError:  # a concurrent attempt issued it first
+                    session.rollback()
+                    existing = self._find(session, request)
+            assert existing is not None
+            return ItemResult(
+                item=request.item, outputs=existing.outputs, issued_at=existing.issued_at
+            )
+
+    @staticmethod
+    def _find(session: Session, request: ItemRequest) -> SimulatedIssue | None:
+        return session.exec(
+            select(SimulatedIssue).where(
+                SimulatedIssue.case_id == request.case_id, SimulatedIssue.item == request.item
+            )
+        ).first()
+
+
+def _digits(request: ItemRequest, output: str, count: int) -> str:
+    seed = hashlib.sha256(f"{request.case_id}/{request.item}/{output}".encode()).hexdigest()
+    return str(int(seed, 16))[-count:].zfill(count)
+
+
+def make_output(request: ItemRequest, output: OutputDef) -> str:
+    """A deterministic output value for (case, item, output)."""
+    if output.format is OutputFormat.resident_id:
+        return _resident_id(request, output)
+    return f"{output.prefix}{_digits(request, output.code, 10)}"
+
+
+def _resident_id(request: ItemRequest, output: OutputDef) -> str:
+    try:
+        division = str(request.fields[output.derive_from["division"]])
+        birth = date.fromisoformat(str(request.fields[output.derive_from["birth_date"]]))
+        sex = request.fields[output.derive_from["sex"]]
+    except KeyError as missing:
+        raise ApplicationError(
+            f"resident ID output needs field {missing}", type="InvalidRequest", non_retryable=True
+        ) from None
+    sequence = int(_digits(request, output.code, 3)) // 2 * 2  # even: female
+    sequence = sequence + 1 if sex == "male" else sequence
+    body = f"{division}{birth:%Y%m%d}{sequence:03d}"
+    return body + ric.calc_check_digit(body + "0")

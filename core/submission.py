@@ -1,0 +1,234 @@
+"""Submitting a case: validate, record it once, start its workflow once.
+
+The order makes duplicates and crashes harmless: the case id is derived from the applicant's
+Idempotency-Key (so a repeated request maps to the same case and workflow id), the row is
+committed before the workflow starts, and starting an already started workflow is a no-op.
+A row whose workflow never started (a crash in between) is started by `resume_unstarted`.
+"""
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from activities.models import CaseStatus
+from catalog.loader import Catalog
+from catalog.models import Text
+from catalog.reform import reform_figures
+from forms.messages import Problem, problems_from
+from forms.unified import form_model
+from store.models import Case, CaseItem
+from workflows import SCENARIO_TASK_QUEUE, case_workflow_id
+from workflows.models import ScenarioInput
+from workflows.scenario import ScenarioWorkflow
+
+CASE_NAMESPACE = uuid.UUID("6f0b6a0e-5a43-4d52-9a55-0e60c0de0001")
+
+
+class SubmissionRejected(Exception):
+    """The request is invalid; nothing was created."""
+
+    def __init__(self, problems: list[Problem], status_code: int = 422):
+        self.problems = problems
+        self.status_code = status_code
+        super().__init__("; ".join(p.message.en for p in problems))
+
+
+def unknown_scenario(code: str, catalog: Catalog) -> Problem:
+    known = ", ".join(s.code for s in catalog.latest_versions())
+    return Problem(
+        loc="scenario",
+        code="unknown_scenario",
+        message=Text(zh=f"没有编码为 {code} 的一件事", en=f"There is no scenario '{code}'"),
+        fix=Text(zh=f"可选：{known}", en=f"Use one of: {known}"),
+    )
+
+
+def _request_hash(scenario: str, form: dict[str, Any]) -> str:
+    return hashlib.sha256(
+        json.dumps([scenario, form], sort_keys=True, default=str).encode()
+    ).hexdigest()
+
+
+def validate_submission(
+    catalog: Catalog, scenario: str, form: dict[str, Any]
+) -> tuple[ScenarioInput, dict[str, Any]]:
+    """Validate a submission without side effects; raise `SubmissionRejected` with every problem."""
+    spec = catalog.spec(scenario)
+    if spec is None:
+        raise SubmissionRejected([unknown_scenario(scenario, catalog)], 404)
+    try:
+        validated = form_model(spec.code, spec.version).model_validate(form)
+    except ValidationError as exc:
+        raise SubmissionRejected(problems_from(exc)) from None
+    clean = validated.model_dump(mode="json")
+    return ScenarioInput(case_id="", spec=spec, form=clean, submitted_at=datetime.now(UTC)), clean
+
+
+def new_case(
+    catalog: Catalog,
+    applicant_id: int,
+    scenario: str,
+    form: dict[str, Any],
+    idempotency_key: str | None,
+) -> tuple[Case, list[CaseItem], ScenarioInput]:
+    """Build (not store) the case rows and workflow input for a valid submission."""
+    workflow_input, clean = validate_submission(catalog, scenario, form)
+    spec = workflow_input.spec
+    case_id = str(
+        uuid.uuid5(CASE_NAMESPACE, f"{applicant_id}/{idempotency_key}")
+        if idempotency_key
+        else uuid.uuid4()
+    )
+    supplied = {
+        m.code: m.supplied_by_output for m in catalog.materials.values() if m.supplied_by_output
+    }
+    figures = reform_figures(spec, supplied)
+    case = Case(
+        id=case_id,
+        scenario=spec.code,
+        scenario_version=spec.version,
+        applicant_id=applicant_id,
+        idempotency_key=idempotency_key,
+        request_hash=_request_hash(spec.code, clean),
+        form=clean,
+        submitted_at=workflow_input.submitted_at,
+        materials_baseline=figures.materials_baseline,
+        materials_provided=len(figures.materials_asked),
+        fields_baseline=figures.fields_baseline,
+        fields_typed=figures.fields_asked,
+        baseline_days=figures.baseline_days,
+    )
+    items = [
+        CaseItem(
+            case_id=case_id,
+            item=item.code,
+            position=index,
+            department=item.department,
+            mode=item.mode.value,
+        )
+        for index, item in enumerate(spec.items)
+    ]
+    return case, items, workflow_input.model_copy(update={"case_id": case_id})
+
+
+def find_existing(
+    session: Session,
+    applicant_id: int,
+    idempotency_key: str | None,
+    scenario: str,
+    form: dict[str, Any],
+) -> Case | None:
+    """The case an earlier request with the same key created, if any."""
+    if not idempotency_key:
+        return None
+    case = session.exec(
+        select(Case).where(
+            Case.applicant_id == applicant_id, Case.idempotency_key == idempotency_key
+        )
+    ).first()
+    if case is not None and case.request_hash != _request_hash(case.scenario, _clean(form, case)):
+        raise SubmissionRejected(
+            [
+                Problem(
+                    loc="header.Idempotency-Key",
+                    code="idempotency_key_reused",
+                    message=Text(
+                        zh="该幂等键已用于另一份不同的申请",
+                        en="This Idempotency-Key was used for a different application",
+                    ),
+                    fix=Text(
+                        zh="新申请请使用新的 Idempotency-Key",
+                        en="Use a new key for a new application",
+                    ),
+                )
+            ],
+            409,
+        )
+    return case
+
+
+def _clean(form: dict[str, Any], case: Case) -> dict[str, Any]:
+    try:
+        return (
+            form_model(case.scenario, case.scenario_version)
+            .model_validate(form)
+            .model_dump(mode="json")
+        )
+    except ValidationError:
+        return form
+
+
+async def start_workflow(
+    client: Client, workflow_input: ScenarioInput, task_queue: str = SCENARIO_TASK_QUEUE
+) -> None:
+    """Start the case's workflow; a workflow already started for this case is left as it is."""
+    try:
+        await client.start_workflow(
+            ScenarioWorkflow.run,
+            workflow_input,
+            id=case_workflow_id(workflow_input.case_id),
+            task_queue=task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+    except WorkflowAlreadyStartedError:
+        pass
+
+
+async def submit(
+    session: Session,
+    client: Client,
+    catalog: Catalog,
+    applicant_id: int,
+    scenario: str,
+    form: dict[str, Any],
+    idempotency_key: str | None = None,
+    task_queue: str = SCENARIO_TASK_QUEUE,
+) -> tuple[Case, bool]:
+    """Submit one application; returns the case and whether this call created it."""
+    existing = find_existing(session, applicant_id, idempotency_key, scenario, form)
+    if existing is None:
+        case, items, workflow_input = new_case(
+            catalog, applicant_id, scenario, form, idempotency_key
+        )
+        session.add(case)
+        session.add_all(items)
+        try:
+            session.commit()
+        except IntegrityError:  # the same key raced us to it
+            session.rollback()
+            existing = find_existing(session, applicant_id, idempotency_key, scenario, form)
+            assert existing is not None
+        else:
+            await start_workflow(client, workflow_input, task_queue)
+            session.refresh(case)
+            return case, True
+    if existing.status is CaseStatus.submitted:
+        await start_workflow(client, workflow_input_of(catalog, existing), task_queue)
+    return existing, False
+
+
+def workflow_input_of(catalog: Catalog, case: Case) -> ScenarioInput:
+    """Rebuild the workflow input of a stored case (its own scenario version)."""
+    spec = catalog.spec(case.scenario, case.scenario_version)
+    assert spec is not None
+    return ScenarioInput(case_id=case.id, spec=spec, form=case.form, submitted_at=case.submitted_at)
+
+
+async def resume_unstarted(
+    session: Session, client: Client, catalog: Catalog, task_queue: str = SCENARIO_TASK_QUEUE
+) -> int:
+    """Start the workflow of every case stored as submitted (crash between commit and start)."""
+    pending = session.exec(select(Case).where(Case.status == CaseStatus.submitted)).all()
+    for case in pending:
+        await start_workflow(client, workflow_input_of(catalog, case), task_queue)
+    return len(pending)

