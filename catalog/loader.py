@@ -66,7 +66,7 @@ class Catalog:
     def latest_versions(self) -> list[Scenario]:
         """The newest version of every scenario, ordered by code."""
         latest: dict[str, Scenario] = {}
-        for (code, version), scenario in sorted(self.scenarios.items()):
+        for (code, _version), scenario in sorted(self.scenarios.items()):
             latest[code] = scenario
         return list(latest.values())
 

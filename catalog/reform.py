@@ -8,6 +8,7 @@ applied for separately, in dependency order, each taking its legal limit plus th
 
 from pydantic import BaseModel
 
+from catalog.loader import Catalog
 from catalog.models import ScenarioSpec
 
 
@@ -28,8 +29,11 @@ class ReformFigures(BaseModel):
         )
 
 
-def reform_figures(spec: ScenarioSpec, supplied_outputs: dict[str, str]) -> ReformFigures:
-    """Figures for one scenario version; `supplied_outputs` maps material -> output code."""
+def reform_figures(catalog: Catalog, spec: ScenarioSpec) -> ReformFigures:
+    """Figures for one scenario version."""
+    supplied_outputs = {
+        m.code: m.supplied_by_output for m in catalog.materials.values() if m.supplied_by_output
+    }
     produced = {out.code for item in spec.items for out in item.outputs}
     asked: list[str] = []
     for item in spec.items:

@@ -68,7 +68,7 @@ def validate_submission(
     try:
         validated = form_model(spec.code, spec.version).model_validate(form)
     except ValidationError as exc:
-        raise SubmissionRejected(problems_from(exc)) from None
+        raise SubmissionRejected(problems_from(exc.errors())) from None
     clean = validated.model_dump(mode="json")
     return ScenarioInput(case_id="", spec=spec, form=clean, submitted_at=datetime.now(UTC)), clean
 
@@ -88,10 +88,7 @@ def new_case(
         if idempotency_key
         else uuid.uuid4()
     )
-    supplied = {
-        m.code: m.supplied_by_output for m in catalog.materials.values() if m.supplied_by_output
-    }
-    figures = reform_figures(spec, supplied)
+    figures = reform_figures(catalog, spec)
     case = Case(
         id=case_id,
         scenario=spec.code,

@@ -1,8 +1,9 @@
 """Bilingual validation messages: what is wrong and how to fix it, zh-CN first."""
 
+from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from catalog.models import Text
 
@@ -108,15 +109,15 @@ def _format(text: Text, context: dict[str, Any]) -> Text:
         return text
 
 
-def problems_from(exc: ValidationError, prefix: str = "form") -> list[Problem]:
-    """Turn a pydantic ValidationError into bilingual, located problems."""
+def problems_from(errors: Sequence[Any], prefix: str | None = "form") -> list[Problem]:
+    """Turn pydantic (or FastAPI request) validation errors into bilingual, located problems."""
     problems = []
-    for err in exc.errors():
+    for err in errors:
         code = TYPE_ALIASES.get(err["type"], err["type"])
         message, fix = MESSAGES.get(code, GENERIC)
         if (message, fix) == GENERIC:
             message = Text(zh=GENERIC[0].zh, en=f"Invalid value: {err['msg']}")
-        loc = ".".join([prefix, *(str(p) for p in err["loc"])])
+        loc = ".".join([*([prefix] if prefix else []), *(str(p) for p in err["loc"])])
         problems.append(
             Problem(
                 loc=loc, code=code, message=message, fix=_format(fix, dict(err.get("ctx") or {}))

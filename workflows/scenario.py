@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.models import (
@@ -95,26 +95,29 @@ class ScenarioWorkflow:
     def validate_decide(self, input: DecideInput) -> None:
         item = self._items.get(input.item)
         if item is None or item.mode is not ReviewMode.reviewed:
-            raise ValueError(
+            raise ApplicationError(
                 f"事项 {input.item} 不是本办件的审核事项 / "
-                f"{input.item} is not a reviewed item of this case"
+                f"{input.item} is not a reviewed item of this case",
+                type="NotReviewed",
             )
         if input.department != item.department:
-            raise ValueError(
-                f"该事项由 {item.department_name.zh} 审核，{input.department} 的工作人员无权决定 / "
-                f"{item.code} is reviewed by {item.department}; a clerk of "
-                f"{input.department} may not decide it"
+            raise ApplicationError(
+                f"该事项由{item.department_name.zh}审核，{input.department or '无部门'}的工作人员"
+                f"无权决定 / {item.code} is reviewed by {item.department}; a clerk of "
+                f"{input.department or 'no department'} may not decide it",
+                type="WrongDepartment",
             )
-        if (
-            self._status[item.code] is not ItemStatus.awaiting_review
-            or item.code in self._decisions
-        ):
-            raise ValueError(
-                f"该审核任务已关闭（状态：{self._status[item.code].value}） / "
-                f"the task is closed (item status: {self._status[item.code].value})"
+        status = self._status[item.code]
+        if status is not ItemStatus.awaiting_review or item.code in self._decisions:
+            raise ApplicationError(
+                f"该审核任务已关闭（事项状态：{status.value}） / "
+                f"the task is closed (item status: {status.value})",
+                type="TaskClosed",
             )
         if input.decision is Decision.reject and not (input.reason or "").strip():
-            raise ValueError("驳回必须填写理由 / a rejection needs a reason")
+            raise ApplicationError(
+                "驳回必须填写理由 / a rejection needs a reason", type="ReasonRequired"
+            )
 
     async def _run_item(self, item: ResolvedItem) -> None:
         await workflow.wait_condition(

@@ -1,0 +1,98 @@
+# onego: developer and CI entry points.  `make` lists the targets.
+#
+# Everything Python runs from .venv (created on first use); the Debian packages the tests
+# need (a headless browser, CJK fonts, Pango for PDF rendering) come from `system-deps`.
+
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS='-k scenario -x'`.
+PYTEST_ARGS ?=
+# Debian packages: chromium (browser tests), fonts-noto-cjk (Chinese pages and PDFs),
+# Pango (weasyprint).
+SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+
+.PHONY: help venv system-deps run test bench lint clean
+
+help: ## list the targets
+	@echo "onego make targets:"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  %-12s %s\n", $$1, $$2}' \
+		$(MAKEFILE_LIST)
+	@echo "Variables: PYTEST_ARGS (extra pytest arguments), PYTHON (interpreter for the venv)"
+
+venv: $(STAMP) ## create .venv and install the project with its test extras
+
+# Reinstalls whenever pyproject.toml changes; the stamp is written only on success.
+$(STAMP): pyproject.toml
+	@if [ ! -x $(BIN)/python ]; then \
+		if ! $(PYTHON) -c 'import ensurepip' >/dev/null 2>&1; then \
+			if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+				echo "$(PYTHON) has no ensurepip: installing python3-venv"; \
+				{ apt-get update && \
+				  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+					python3-venv; } || exit 1; \
+			else \
+				echo "$(PYTHON) cannot create a venv (no ensurepip):" \
+					"install python3-venv, e.g. sudo apt-get install python3-venv" >&2; \
+				exit 1; \
+			fi; \
+		fi; \
+		echo "creating $(VENV) with $(PYTHON)"; \
+		$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); exit 1; }; \
+	fi
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e '.[test]'
+	touch $@
+
+system-deps: ## install the Debian packages the tests need (only those missing)
+	@missing=""; \
+	if ! command -v dpkg >/dev/null 2>&1; then \
+		echo "system-deps: no dpkg here (not Debian); make sure these are installed:" \
+			"$(SYSTEM_PACKAGES)"; \
+		exit 0; \
+	fi; \
+	for pkg in $(SYSTEM_PACKAGES); do \
+		dpkg -s $$pkg 2>/dev/null | grep -q '^Status: install ok installed' \
+			|| missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then \
+		echo "system-deps: all present ($(SYSTEM_PACKAGES))"; \
+		exit 0; \
+	fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "system-deps: WARNING: missing Debian packages:$$missing"; \
+		echo "system-deps: not root, so not installing them; tests that need them will" \
+			"say so. Install with: sudo make system-deps"; \
+		exit 0; \
+	fi; \
+	echo "system-deps: installing$$missing"; \
+	apt-get update && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing
+
+run: venv ## run the embedded default: Temporal dev server, worker and API in one go
+	$(BIN)/onego run
+
+# pytest exits 5 when it collected no tests; that is a failure here, not a pass.
+test: venv system-deps ## ruff check, then the test suite (PYTEST_ARGS=... to narrow it)
+	$(BIN)/ruff check .
+	@echo "$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)"; \
+	status=0; $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
+	if [ $$status -eq 5 ]; then \
+		echo "pytest collected no tests: treating that as a failure" >&2; \
+		exit 1; \
+	fi; \
+	exit $$status
+
+bench: venv ## run the benchmark (python -m bench)
+	$(BIN)/python -m bench
+
+lint: venv ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean: ## remove .venv and data/ (the embedded default's local state)
+	rm -rf $(VENV) data

@@ -1,0 +1,127 @@
+"""The onego HTTP API (FastAPI): applicants, departments, managers, admin under /api/v1."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+from temporalio.client import Client
+
+from catalog.loader import get_catalog
+from catalog.models import Text
+from core.limits import BodySizeLimit
+from core.settings import Settings, get_settings
+from core.submission import SubmissionRejected, resume_unstarted
+from core.temporal import connect
+from forms.messages import problems_from
+from routers import auth, cases, metrics, scenarios, tasks
+from routers.schemas import ErrorResponse
+from store.db import create_schema, make_engine
+
+log = logging.getLogger("onego.api")
+
+
+def _error(status: int, error: str, message: Text, problems: list | None = None) -> JSONResponse:
+    body = ErrorResponse(error=error, message=message, problems=problems or [])
+    return JSONResponse(body.model_dump(mode="json"), status_code=status)
+
+
+def _text(detail: object) -> Text:
+    zh, _, en = str(detail).partition(" / ")
+    return Text(zh=zh, en=en or zh)
+
+
+def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings and Temporal client."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.catalog = get_catalog()
+        app.state.engine = make_engine(settings.resolved_database_url)
+        create_schema(app.state.engine)
+        app.state.temporal = temporal or await connect(settings)
+        with Session(app.state.engine) as session:
+            resumed = await resume_unstarted(session, app.state.temporal, app.state.catalog)
+        if resumed:
+            log.warning("started the workflows of %d submitted cases", resumed)
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="onego API",
+        summary="一件事一次办: one form, one case, every department",
+        version="1.0",
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "scenarios", "description": "Public catalog / 公开的一件事目录"},
+            {"name": "cases", "description": "Applicants' cases / 办件"},
+            {"name": "tasks", "description": "Department review tasks / 部门审核任务"},
+            {"name": "metrics", "description": "Reform measures for managers / 改革成效"},
+            {"name": "auth", "description": "Bearer tokens (OAuth2 password flow)"},
+        ],
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    @app.exception_handler(SubmissionRejected)
+    async def rejected(_: Request, exc: SubmissionRejected) -> JSONResponse:
+        first = exc.problems[0]
+        message = (
+            first.message
+            if len(exc.problems) == 1
+            else Text(
+                zh=f"申请有 {len(exc.problems)} 处问题，均未受理",
+                en=f"{len(exc.problems)} problems; nothing was created",
+            )
+        )
+        return _error(
+            exc.status_code,
+            first.code if exc.status_code != 422 else "invalid_form",
+            message,
+            exc.problems,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = problems_from(exc.errors(), prefix=None)
+        return _error(
+            422,
+            "invalid_request",
+            Text(zh="请求格式有误，均未受理", en="The request is malformed; nothing was created"),
+            problems,
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        if isinstance(exc.detail, dict):
+            response = JSONResponse(
+                ErrorResponse.model_validate(exc.detail).model_dump(mode="json"),
+                status_code=exc.status_code,
+            )
+        else:
+            response = _error(exc.status_code, f"http_{exc.status_code}", _text(exc.detail))
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+    v1 = APIRouter(prefix="/api/v1")
+    for module in (auth, scenarios, cases, tasks, metrics):
+        v1.include_router(module.router)
+    app.include_router(v1)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    s = get_settings()
+    uvicorn.run(create_app(s), host=s.api_host, port=s.api_port)

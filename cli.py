@@ -1,0 +1,173 @@
+"""The `onego` command: run the embedded platform, manage users, lint the catalog."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from catalog.loader import CatalogError, load_catalog
+from core.settings import get_settings
+from store.db import create_schema, make_engine
+from store.models import Role
+from store.users import DEMO_PASSWORD, DEMO_USERS, UserExists, add_user, seed_demo_users
+
+app = typer.Typer(help="onego: 一件事一次办 — one thing, one go.", no_args_is_help=True)
+users = typer.Typer(help="Manage users.", no_args_is_help=True)
+catalog_app = typer.Typer(help="Check the scenario catalog.", no_args_is_help=True)
+app.add_typer(users, name="users")
+app.add_typer(catalog_app, name="catalog")
+console = Console()
+BIN = Path(sys.executable).parent
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    engine = make_engine(get_settings().resolved_database_url)
+    create_schema(engine)
+    return engine
+
+
+@users.command("add")
+def users_add(
+    name: str,
+    role: Annotated[Role, typer.Option(help="applicant|clerk|supervisor|manager|admin")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    department: Annotated[str | None, typer.Option(help="Department code (clerks)")] = None,
+) -> None:
+    """Create a user with a hashed password."""
+    catalog = load_catalog()
+    if department and department not in catalog.departments:
+        known = ", ".join(sorted(catalog.departments))
+        console.print(f"[red]未知部门 / unknown department[/] {department}; use one of: {known}")
+        raise typer.Exit(2)
+    with Session(_engine()) as session:
+        try:
+            user = add_user(session, name, password, role, department)
+        except UserExists:
+            console.print(f"[red]用户已存在 / user already exists:[/] {name}")
+            raise typer.Exit(1) from None
+        except ValueError as exc:
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from None
+    console.print(f"created {user.username} ({user.role.value}, {user.department or '-'})")
+
+
+@catalog_app.command("lint")
+def catalog_lint(data_dir: Path | None = None) -> None:
+    """Check every catalog entry; list each problem with file, entry and what is wrong."""
+    try:
+        catalog = load_catalog(data_dir) if data_dir else load_catalog()
+    except CatalogError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]✗[/] {problem}")
+        console.print(f"{len(exc.problems)} problem(s)")
+        raise typer.Exit(1) from None
+    console.print(
+        f"[green]✓[/] {len(catalog.scenarios)} scenario versions, {len(catalog.items)} items, "
+        f"{len(catalog.fields)} fields, {len(catalog.materials)} materials"
+    )
+
+
+def _wait_for_port(host: str, port: int, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{what} did not open {host}:{port} within {timeout:.0f}s")
+
+
+@app.command()
+def run() -> None:
+    """Start the embedded platform: Temporal dev server, worker and API (Ctrl-C stops all)."""
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    host, _, port = settings.temporal_address.partition(":")
+    with Session(_engine()) as session:
+        seed_demo_users(session)
+    children: list[subprocess.Popen[bytes]] = []
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    try:
+        children.append(
+            subprocess.Popen(
+                [
+                    str(BIN / "temporal"),
+                    "server",
+                    "start-dev",
+                    "--db-filename",
+                    str(settings.data_dir / "temporal.db"),
+                    "--sqlite-pragma",
+                    "journal_mode=wal",
+                    "--sqlite-pragma",
+                    "synchronous=normal",
+                    "--ip",
+                    host,
+                    "--port",
+                    port,
+                    "--ui-port",
+                    str(settings.temporal_ui_port),
+                    "--log-level",
+                    "warn",
+                ],
+                env=env,
+            )
+        )
+        _wait_for_port(host, int(port), 60, "Temporal dev server")
+        children.append(subprocess.Popen([sys.executable, "worker.py"], env=env))
+        children.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    "api:create_app",
+                    "--host",
+                    settings.api_host,
+                    "--port",
+                    str(settings.api_port),
+                ],
+                env=env,
+            )
+        )
+        _wait_for_port(settings.api_host, settings.api_port, 60, "API")
+        _banner(settings.api_host, settings.api_port, host, settings.temporal_ui_port)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        console.print("[red]a component stopped; shutting down[/]")
+    except KeyboardInterrupt:
+        console.print("stopping… / 正在停止…")
+    finally:
+        for child in reversed(children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in reversed(children):
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def _banner(api_host: str, api_port: int, temporal_host: str, ui_port: int) -> None:
+    table = Table(title="onego 已启动 / is running", show_header=False)
+    table.add_row("API", f"http://{api_host}:{api_port}/api/v1/scenarios")
+    table.add_row("OpenAPI docs", f"http://{api_host}:{api_port}/docs")
+    table.add_row("Temporal Web UI", f"http://{temporal_host}:{ui_port}")
+    table.add_row("demo users", ", ".join(u[0] for u in DEMO_USERS))
+    table.add_row("demo password", DEMO_PASSWORD)
+    console.print(table)
+    console.print("Ctrl-C 停止 / stops everything; state is kept in data/")
+
+
+if __name__ == "__main__":
+    app()

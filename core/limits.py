@@ -1,0 +1,81 @@
+"""An ASGI middleware refusing request bodies above a size limit (413), counted as they stream."""
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(send)
+            return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        limit_kib = self.max_bytes // 1024
+        body = json.dumps(
+            {
+                "error": "body_too_large",
+                "message": {
+                    "zh": f"请求体超过 {limit_kib} KiB 上限",
+                    "en": f"The request body exceeds the {limit_kib} KiB limit",
+                },
+                "problems": [
+                    {
+                        "loc": "body",
+                        "code": "body_too_large",
+                        "message": {"zh": "请求体过大", "en": "Request body too large"},
+                        "fix": {
+                            "zh": "请只提交表单字段，附件请单独上传",
+                            "en": "Send only the form fields; upload attachments separately",
+                        },
+                    }
+                ],
+            },
+            ensure_ascii=False,
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

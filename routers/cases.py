@@ -1,0 +1,142 @@
+"""Cases (办件): submit one form, follow the case."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
+from sqlmodel import select
+
+from catalog.loader import Catalog
+from core.submission import submit
+from routers.deps import CatalogDep, CurrentUser, SessionDep, TemporalDep, require
+from routers.schemas import (
+    CaseCreate,
+    CaseItemPublic,
+    CasePublic,
+    ErrorResponse,
+    Measures,
+    Progress,
+)
+from store.models import Case, CaseItem, Role, User
+
+router = APIRouter(prefix="/cases", tags=["cases"])
+Applicant = Annotated[User, Depends(require(Role.applicant))]
+REJECTION_RESPONSES = {
+    404: {"model": ErrorResponse, "description": "Unknown scenario"},
+    409: {"model": ErrorResponse, "description": "Idempotency-Key reused for another form"},
+    413: {"model": ErrorResponse, "description": "Body too large"},
+    422: {"model": ErrorResponse, "description": "Every problem of the form, located"},
+}
+
+
+def case_public(catalog: Catalog, case: Case, items: list[CaseItem]) -> CasePublic:
+    """The applicant's view of a case: status, items, progress, outputs and measures."""
+    spec = catalog.spec(case.scenario, case.scenario_version)
+    assert spec is not None
+    done = {i.item for i in items if i.status == "done"}
+    public_items = []
+    outputs: dict[str, str] = {}
+    for row in sorted(items, key=lambda i: i.position):
+        item = spec.item(row.item)
+        outputs.update(row.outputs)
+        public_items.append(
+            CaseItemPublic(
+                code=row.item,
+                name=item.name,
+                department=row.department,
+                department_name=item.department_name,
+                mode=row.mode,
+                status=row.status,
+                ready=all(r in done for r in item.requires),
+                outputs=row.outputs,
+                reason=row.reason,
+                completed_at=row.completed_at,
+            )
+        )
+    total = len(items)
+    material_reduction = (
+        1 - case.materials_provided / case.materials_baseline if case.materials_baseline else 0.0
+    )
+    time_reduction = (
+        1 - case.actual_days / case.baseline_days
+        if case.actual_days is not None and case.baseline_days
+        else None
+    )
+    return CasePublic(
+        id=case.id,
+        scenario=case.scenario,
+        scenario_version=case.scenario_version,
+        status=case.status,
+        reason=case.reason,
+        submitted_at=case.submitted_at,
+        completed_at=case.completed_at,
+        progress=Progress(
+            done=len(done),
+            total=total,
+            text={"zh": f"已完成 {len(done)}/{total} 项", "en": f"{len(done)} of {total} done"},
+        ),
+        items=public_items,
+        outputs=outputs,
+        measures=Measures(
+            materials_baseline=case.materials_baseline,
+            materials_provided=case.materials_provided,
+            material_reduction=round(material_reduction, 4),
+            fields_baseline=case.fields_baseline,
+            fields_typed=case.fields_typed,
+            baseline_days=case.baseline_days,
+            actual_days=case.actual_days,
+            time_reduction=round(time_reduction, 4) if time_reduction is not None else None,
+        ),
+    )
+
+
+def _items(session: SessionDep, case_id: str) -> list[CaseItem]:
+    return list(session.exec(select(CaseItem).where(CaseItem.case_id == case_id)))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=REJECTION_RESPONSES)
+async def create_case(
+    body: CaseCreate,
+    response: Response,
+    user: Applicant,
+    session: SessionDep,
+    temporal: TemporalDep,
+    catalog: CatalogDep,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> CasePublic:
+    """Submit one unified form; the case runs as one durable workflow.
+
+    With an `Idempotency-Key` header, repeating the request returns the same case (200)
+    and never starts a second workflow.
+    """
+    assert user.id is not None
+    case, created = await submit(
+        session, temporal, catalog, user.id, body.scenario, body.form, idempotency_key
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return case_public(catalog, case, _items(session, case.id))
+
+
+@router.get("")
+def list_cases(user: CurrentUser, session: SessionDep, catalog: CatalogDep) -> list[CasePublic]:
+    """The applicant's own cases (managers and admins: every case), newest first."""
+    query = select(Case).order_by(Case.submitted_at.desc())  # type: ignore[attr-defined]
+    if user.role is Role.applicant:
+        query = query.where(Case.applicant_id == user.id)
+    elif user.role not in (Role.manager, Role.admin):
+        raise HTTPException(403, detail="申请人或管理者可查看办件 / applicants and managers only")
+    return [case_public(catalog, c, _items(session, c.id)) for c in session.exec(query.limit(100))]
+
+
+@router.get("/{case_id}", responses={404: {"model": ErrorResponse}})
+def get_case(
+    case_id: str, user: CurrentUser, session: SessionDep, catalog: CatalogDep
+) -> CasePublic:
+    """Status, each item's status and department, progress, outputs and measures."""
+    case = session.get(Case, case_id)
+    visible = case is not None and (
+        case.applicant_id == user.id or user.role in (Role.manager, Role.admin)
+    )
+    if case is None or not visible:
+        raise HTTPException(404, detail="没有这个办件 / no such case")
+    return case_public(catalog, case, _items(session, case.id))

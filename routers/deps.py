@@ -1,0 +1,71 @@
+"""Dependencies shared by the routers, as Annotated aliases."""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+from temporalio.client import Client
+
+from catalog.loader import Catalog
+from core.security import token_subject
+from core.settings import Settings
+from store.models import Role, User
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+def get_temporal(request: Request) -> Client:
+    return request.app.state.temporal
+
+
+def get_catalog_dep(request: Request) -> Catalog:
+    return request.app.state.catalog
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog_dep)]
+
+
+def get_current_user(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str, Depends(oauth2)]
+) -> User:
+    subject = token_subject(token, settings.resolved_secret_key)
+    user = session.get(User, int(subject)) if subject and subject.isdigit() else None
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="登录已失效，请重新登录 / the token is invalid or expired: log in again",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require(*roles: Role) -> Callable[[User], User]:
+    """A dependency that admits only the given roles."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            allowed = ", ".join(r.value for r in roles)
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"该操作仅限以下角色：{allowed} / only these roles may do this: {allowed}",
+            )
+        return user
+
+    return check

@@ -1,0 +1,89 @@
+"""The public catalog: scenarios, their items and their unified forms."""
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+
+from catalog.loader import Catalog
+from catalog.models import Scenario
+from catalog.reform import reform_figures
+from core.submission import unknown_scenario
+from forms.unified import form_schema
+from routers.deps import CatalogDep
+from routers.schemas import ItemSummary, Reduction, ScenarioDetail, ScenarioSummary
+
+router = APIRouter(prefix="/scenarios", tags=["scenarios"])
+
+
+def _scenario(catalog: Catalog, code: str) -> Scenario:
+    scenario = catalog.scenario(code)
+    if scenario is None:
+        problem = unknown_scenario(code, catalog)
+        raise HTTPException(
+            404,
+            detail={"error": "unknown_scenario", "message": problem.message, "problems": [problem]},
+        )
+    return scenario
+
+
+def _summary(scenario: Scenario) -> dict[str, Any]:
+    return {
+        "code": scenario.code,
+        "version": scenario.version,
+        "name": scenario.name,
+        "description": scenario.description,
+        "items": len(scenario.items),
+    }
+
+
+@router.get("")
+def list_scenarios(catalog: CatalogDep) -> list[ScenarioSummary]:
+    """Every scenario (一件事) in its newest version."""
+    return [ScenarioSummary(**_summary(s)) for s in catalog.latest_versions()]
+
+
+@router.get("/{code}")
+def get_scenario(code: str, catalog: CatalogDep) -> ScenarioDetail:
+    """A scenario's items (department, review mode, time limits) and its reduction figures."""
+    scenario = _scenario(catalog, code)
+    spec = catalog.spec(scenario.code, scenario.version)
+    assert spec is not None
+    figures = reform_figures(catalog, spec)
+    return ScenarioDetail(
+        **_summary(scenario),
+        lead_department=scenario.lead_department,
+        items_detail=[
+            ItemSummary(
+                code=i.code,
+                name=i.name,
+                department=i.department,
+                department_name=i.department_name,
+                mode=i.mode.value,
+                requires=i.requires,
+                legal_days=i.legal_days,
+                promised_days=i.promised_days,
+                outputs=[o.code for o in i.outputs],
+            )
+            for i in spec.items
+        ],
+        materials_asked=[catalog.materials[m].name for m in figures.materials_asked],
+        reduction=Reduction(
+            materials_baseline=figures.materials_baseline,
+            materials_asked=len(figures.materials_asked),
+            material_reduction=round(figures.material_reduction, 4),
+            fields_baseline=figures.fields_baseline,
+            fields_asked=figures.fields_asked,
+            field_reduction=round(1 - figures.fields_asked / figures.fields_baseline, 4)
+            if figures.fields_baseline
+            else 0.0,
+            baseline_days=figures.baseline_days,
+            promised_days=figures.promised_days,
+        ),
+    )
+
+
+@router.get("/{code}/form")
+def get_form(code: str, catalog: CatalogDep) -> dict[str, Any]:
+    """The unified form as JSON Schema, with one complete valid example under `examples`."""
+    scenario = _scenario(catalog, code)
+    return form_schema(scenario.code, scenario.version)

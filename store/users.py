@@ -1,0 +1,67 @@
+"""Users: creation with hashed passwords, authentication, the demo accounts."""
+
+from sqlmodel import Session, select
+
+from core.security import hash_password, verify_password
+from store.models import Role, User
+
+DEMO_PASSWORD = "onego-demo"
+# (username, role, department, display name)
+DEMO_USERS: list[tuple[str, Role, str | None, str]] = [
+    ("applicant", Role.applicant, None, "示例申请人 Demo applicant"),
+    ("clerk-health", Role.clerk, "health", "卫健窗口 Health clerk"),
+    ("clerk-public-security", Role.clerk, "public-security", "公安窗口 Police clerk"),
+    ("clerk-medical-insurance", Role.clerk, "medical-insurance", "医保窗口 Insurance clerk"),
+    ("clerk-human-resources", Role.clerk, "human-resources", "人社窗口 HR clerk"),
+    ("clerk-tax", Role.clerk, "tax", "税务窗口 Tax clerk"),
+    ("supervisor-public-security", Role.supervisor, "public-security", "公安科长 Police lead"),
+    ("manager", Role.manager, None, "管理者 Manager"),
+    ("admin", Role.admin, None, "管理员 Administrator"),
+]
+
+
+class UserExists(Exception):
+    pass
+
+
+def add_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: Role,
+    department: str | None = None,
+    display_name: str = "",
+) -> User:
+    """Create a user; clerks and supervisors belong to a department."""
+    if role in (Role.clerk, Role.supervisor) and not department:
+        raise ValueError("clerks and supervisors need --department / 窗口人员必须指定部门")
+    if session.exec(select(User).where(User.username == username)).first():
+        raise UserExists(username)
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        department=department,
+        display_name=display_name or username,
+    )
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.exec(select(User).where(User.username == username)).first()
+    return user if user and verify_password(password, user.password_hash) else None
+
+
+def seed_demo_users(session: Session) -> list[str]:
+    """Create the demo accounts that are missing; returns the usernames created."""
+    created = []
+    for username, role, department, name in DEMO_USERS:
+        try:
+            add_user(session, username, DEMO_PASSWORD, role, department, name)
+            created.append(username)
+        except UserExists:
+            continue
+    return created
