@@ -46,7 +46,9 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         create_schema(app.state.engine)
         app.state.temporal = temporal or await connect(settings)
         with Session(app.state.engine) as session:
-            resumed = await resume_unstarted(session, app.state.temporal, app.state.catalog)
+            resumed = await resume_unstarted(
+                session, app.state.temporal, app.state.catalog, settings.scenario_task_queue
+            )
         if resumed:
             log.warning("started the workflows of %d submitted cases", resumed)
         yield

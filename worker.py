@@ -63,7 +63,7 @@ async def run(departments: list[str], workflows: bool, settings: Settings) -> No
     with ThreadPoolExecutor(max_workers=16) as executor:
         workers = [department_worker(client, d, engine, settings) for d in departments]
         if workflows:
-            workers.append(workflow_worker(client, engine, executor))
+            workers.append(workflow_worker(client, engine, executor, settings.scenario_task_queue))
         logging.info("serving %s", [w.task_queue for w in workers])
         await asyncio.gather(*(w.run() for w in workers))
 

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     )
     temporal_address: str = Field("127.0.0.1:7233", description="host:port of Temporal's frontend.")
     temporal_namespace: str = "default"
+    scenario_task_queue: str = Field(
+        "onego-scenarios", description="Task queue of the scenario workflows."
+    )
     temporal_ui_port: int = 8233
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -7,7 +7,14 @@ from sqlmodel import select
 
 from catalog.loader import Catalog
 from core.submission import submit
-from routers.deps import CatalogDep, CurrentUser, SessionDep, TemporalDep, require
+from routers.deps import (
+    CatalogDep,
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    TemporalDep,
+    require,
+)
 from routers.schemas import (
     CaseCreate,
     CaseItemPublic,
@@ -101,6 +108,7 @@ async def create_case(
     session: SessionDep,
     temporal: TemporalDep,
     catalog: CatalogDep,
+    settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CasePublic:
     """Submit one unified form; the case runs as one durable workflow.
@@ -110,7 +118,14 @@ async def create_case(
     """
     assert user.id is not None
     case, created = await submit(
-        session, temporal, catalog, user.id, body.scenario, body.form, idempotency_key
+        session,
+        temporal,
+        catalog,
+        user.id,
+        body.scenario,
+        body.form,
+        idempotency_key,
+        task_queue=settings.scenario_task_queue,
     )
     if not created:
         response.status_code = status.HTTP_200_OK
