@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.catalog = get_catalog()
+        app.state.catalog = get_catalog(settings.catalog_dir)
         app.state.engine = make_engine(settings.resolved_database_url)
         create_schema(app.state.engine)
         app.state.temporal = temporal or await connect(settings)

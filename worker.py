@@ -51,7 +51,7 @@ def department_worker(
     activities = DEPARTMENT_ACTIVITIES[department](adapter)
     return Worker(
         client,
-        task_queue=get_catalog().departments[department].task_queue,
+        task_queue=get_catalog(settings.catalog_dir).departments[department].task_queue,
         activities=activities.activities(),
     )
 

@@ -238,6 +238,6 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
 
 
 @lru_cache
-def get_catalog() -> Catalog:
-    """The packaged catalog, loaded and validated once per process."""
-    return load_catalog()
+def get_catalog(data_dir: Path | None = None) -> Catalog:
+    """The catalog under `data_dir` (default: the packaged one), loaded once per process."""
+    return load_catalog(data_dir or DATA_DIR)

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     )
     temporal_address: str = Field("127.0.0.1:7233", description="host:port of Temporal's frontend.")
     temporal_namespace: str = "default"
+    catalog_dir: Path | None = Field(
+        None, description="Folder of the catalog's YAML files; empty means the packaged catalog."
+    )
     scenario_task_queue: str = Field(
         "onego-scenarios", description="Task queue of the scenario workflows."
     )

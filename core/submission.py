@@ -66,7 +66,7 @@ def validate_submission(
     if spec is None:
         raise SubmissionRejected([unknown_scenario(scenario, catalog)], 404)
     try:
-        validated = form_model(spec.code, spec.version).model_validate(form)
+        validated = form_model(spec.code, spec.version, catalog).model_validate(form)
     except ValidationError as exc:
         raise SubmissionRejected(problems_from(exc.errors())) from None
     clean = validated.model_dump(mode="json")
@@ -123,6 +123,7 @@ def find_existing(
     idempotency_key: str | None,
     scenario: str,
     form: dict[str, Any],
+    catalog: Catalog | None = None,
 ) -> Case | None:
     """The case an earlier request with the same key created, if any."""
     if not idempotency_key:
@@ -132,7 +133,9 @@ def find_existing(
             Case.applicant_id == applicant_id, Case.idempotency_key == idempotency_key
         )
     ).first()
-    if case is not None and case.request_hash != _request_hash(case.scenario, _clean(form, case)):
+    if case is not None and case.request_hash != _request_hash(
+        case.scenario, _clean(form, case, catalog)
+    ):
         raise SubmissionRejected(
             [
                 Problem(
@@ -153,10 +156,10 @@ def find_existing(
     return case
 
 
-def _clean(form: dict[str, Any], case: Case) -> dict[str, Any]:
+def _clean(form: dict[str, Any], case: Case, catalog: Catalog | None) -> dict[str, Any]:
     try:
         return (
-            form_model(case.scenario, case.scenario_version)
+            form_model(case.scenario, case.scenario_version, catalog)
             .model_validate(form)
             .model_dump(mode="json")
         )
@@ -192,7 +195,7 @@ async def submit(
     task_queue: str = SCENARIO_TASK_QUEUE,
 ) -> tuple[Case, bool]:
     """Submit one application; returns the case and whether this call created it."""
-    existing = find_existing(session, applicant_id, idempotency_key, scenario, form)
+    existing = find_existing(session, applicant_id, idempotency_key, scenario, form, catalog)
     if existing is None:
         case, items, workflow_input = new_case(
             catalog, applicant_id, scenario, form, idempotency_key
@@ -203,7 +206,9 @@ async def submit(
             session.commit()
         except IntegrityError:  # the same key raced us to it
             session.rollback()
-            existing = find_existing(session, applicant_id, idempotency_key, scenario, form)
+            existing = find_existing(
+                session, applicant_id, idempotency_key, scenario, form, catalog
+            )
             assert existing is not None
         else:
             await start_workflow(client, workflow_input, task_queue)

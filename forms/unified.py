@@ -63,9 +63,9 @@ def _field_info(field: FieldDef) -> Any:
 
 
 @lru_cache(maxsize=256)
-def form_model(code: str, version: int) -> type[UnifiedForm]:
-    """The pydantic model of one scenario version's unified form (cached)."""
-    catalog = get_catalog()
+def form_model(code: str, version: int, catalog: Catalog | None = None) -> type[UnifiedForm]:
+    """The pydantic model of one scenario version's unified form (cached per catalog)."""
+    catalog = catalog or get_catalog()
     spec = catalog.spec(code, version)
     if spec is None:
         raise KeyError(f"{code} v{version}")
@@ -78,16 +78,16 @@ def form_model(code: str, version: int) -> type[UnifiedForm]:
     return model
 
 
-def example_form(code: str, version: int) -> dict[str, Any]:
+def example_form(code: str, version: int, catalog: Catalog | None = None) -> dict[str, Any]:
     """One complete, valid filled-in example built from the dictionary's examples."""
-    catalog = get_catalog()
+    catalog = catalog or get_catalog()
     spec = catalog.spec(code, version)
     assert spec is not None
     return {f.code: f.example for f in form_fields(catalog, spec)}
 
 
-def form_schema(code: str, version: int) -> dict[str, Any]:
+def form_schema(code: str, version: int, catalog: Catalog | None = None) -> dict[str, Any]:
     """JSON Schema of the unified form, with one valid example under `examples`."""
-    schema = form_model(code, version).model_json_schema()
-    schema["examples"] = [example_form(code, version)]
+    schema = form_model(code, version, catalog).model_json_schema()
+    schema["examples"] = [example_form(code, version, catalog)]
     return schema

@@ -86,4 +86,4 @@ def get_scenario(code: str, catalog: CatalogDep) -> ScenarioDetail:
 def get_form(code: str, catalog: CatalogDep) -> dict[str, Any]:
     """The unified form as JSON Schema, with one complete valid example under `examples`."""
     scenario = _scenario(catalog, code)
-    return form_schema(scenario.code, scenario.version)
+    return form_schema(scenario.code, scenario.version, catalog)
