@@ -18,9 +18,11 @@ from catalog.models import (
     FieldDef,
     Item,
     Material,
+    Registry,
     ResolvedItem,
     Scenario,
     ScenarioSpec,
+    Section,
 )
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -55,7 +57,11 @@ class Catalog:
         materials: dict[str, Material],
         items: dict[str, Item],
         scenarios: dict[tuple[str, int], Scenario],
+        registries: dict[str, Registry],
+        sections: dict[str, Section],
     ):
+        self.registries = registries
+        self.sections = sections
         self.departments = departments
         self.fields = fields
         self.materials = materials
@@ -99,6 +105,7 @@ class Catalog:
                     requires=requires,
                     task_queue=department.task_queue,
                     department_name=department.name,
+                    when=entry.when,
                 )
             )
         return ScenarioSpec(
@@ -138,9 +145,32 @@ def _check_references(
     materials: dict[str, Material],
     items: dict[str, Item],
     scenarios: dict[tuple[str, int], Scenario],
+    registries: dict[str, Registry],
 ) -> list[Problem]:
     problems: list[Problem] = []
     outputs = {o.code for item in items.values() for o in item.outputs}
+    for field in fields.values():
+        if field.prefill and field.prefill.registry not in registries:
+            problems.append(
+                Problem(
+                    "fields.yaml",
+                    field.code,
+                    f"prefill from unknown registry '{field.prefill.registry}'",
+                )
+            )
+    for material in materials.values():
+        if material.registry and material.registry not in registries:
+            problems.append(
+                Problem("materials.yaml", material.code, f"unknown registry '{material.registry}'")
+            )
+        if material.never_asked and not (material.registry or material.supplied_by_output):
+            problems.append(
+                Problem(
+                    "materials.yaml",
+                    material.code,
+                    "marked never_asked but no registry or item output supplies it",
+                )
+            )
     for material in materials.values():
         if material.supplied_by_output and material.supplied_by_output not in outputs:
             problems.append(
@@ -166,12 +196,15 @@ def _check_references(
             if o not in outputs
         ]
     for scenario in scenarios.values():
-        problems += _check_scenario(scenario, departments, items)
+        problems += _check_scenario(scenario, departments, items, fields)
     return problems
 
 
 def _check_scenario(
-    scenario: Scenario, departments: dict[str, Department], items: dict[str, Item]
+    scenario: Scenario,
+    departments: dict[str, Department],
+    items: dict[str, Item],
+    fields: dict[str, FieldDef],
 ) -> list[Problem]:
     where = (f"scenarios/{scenario.code}.yaml", f"{scenario.code} v{scenario.version}")
     problems: list[Problem] = []
@@ -190,9 +223,16 @@ def _check_scenario(
     for code in codes:
         for out in items[code].outputs:
             producers.setdefault(out.code, code)
+    conditions = {entry.item: entry.when for entry in scenario.items}
     graph: dict[str, set[str]] = {}
     for entry in scenario.items:
         needs = set(entry.after)
+        if entry.when and entry.when.field not in fields:
+            problems.append(
+                Problem(
+                    *where, f"item '{entry.item}' applies when unknown field '{entry.when.field}'"
+                )
+            )
         for used in items[entry.item].uses_outputs:
             if used not in producers:
                 problems.append(
@@ -202,8 +242,17 @@ def _check_scenario(
                         "that no item of this scenario produces",
                     )
                 )
-            else:
-                needs.add(producers[used])
+                continue
+            needs.add(producers[used])
+            producer_when = conditions[producers[used]]
+            if producer_when is not None and producer_when != entry.when:
+                problems.append(
+                    Problem(
+                        *where,
+                        f"item '{entry.item}' uses output '{used}' of conditional item "
+                        f"'{producers[used]}' that may not apply; give it the same condition",
+                    )
+                )
         problems += [
             Problem(*where, f"item '{entry.item}' waits for '{a}' which is not in the scenario")
             for a in entry.after
@@ -221,6 +270,8 @@ def _check_scenario(
 def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
     """Read and validate the catalog under `data_dir`; raise `CatalogError` listing problems."""
     problems: list[Problem] = []
+    registries = _read_list(data_dir / "registries.yaml", Registry, problems)
+    sections = _read_list(data_dir / "sections.yaml", Section, problems)
     departments = _read_list(data_dir / "departments.yaml", Department, problems)
     fields = _read_list(data_dir / "fields.yaml", FieldDef, problems)
     materials = _read_list(data_dir / "materials.yaml", Material, problems)
@@ -231,10 +282,15 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
         for key in found.keys() & scenarios.keys():
             problems.append(Problem(path.name, f"{key[0]} v{key[1]}", "duplicated code"))
         scenarios.update(found)
-    problems += _check_references(departments, fields, materials, items, scenarios)
+    problems += _check_references(departments, fields, materials, items, scenarios, registries)
+    problems += [
+        Problem("fields.yaml", f.code, f"unknown section '{f.section}'")
+        for f in fields.values()
+        if f.section not in sections
+    ]
     if problems:
         raise CatalogError(problems)
-    return Catalog(departments, fields, materials, items, scenarios)
+    return Catalog(departments, fields, materials, items, scenarios, registries, sections)
 
 
 @lru_cache

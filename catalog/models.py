@@ -37,15 +37,41 @@ class Department(BaseModel):
         return f"dept-{self.code}"
 
 
+class Registry(BaseModel):
+    """A shared registry (共享库) holding records keyed by a resident ID or credit code."""
+
+    code: str
+    name: Text
+    keyed_by: str = Field(pattern="^(resident_id|credit_code)$")
+    source: Source = Source(illustrative=True)
+
+
+class Section(BaseModel):
+    """A section of unified forms (fields name theirs); order of the file is display order."""
+
+    code: str
+    label: Text
+
+
 class FieldType(StrEnum):
     string = "string"
     date = "date"
     enum = "enum"
+    boolean = "boolean"
     resident_id = "resident_id"
+    credit_code = "credit_code"
     phone = "phone"
     division = "division"
     bank_account = "bank_account"
     integer = "integer"
+    money = "money"
+
+
+class Prefill(BaseModel):
+    """Where a shared registry holds a field's value for the applicant (once-only)."""
+
+    registry: str
+    attribute: str
 
 
 class PiiClass(StrEnum):
@@ -68,8 +94,9 @@ class FieldDef(BaseModel):
     min: int | None = None
     max: int | None = None
     not_in_future: bool = False
-    example: str | int
-    registry: str | None = Field(None, description="Shared registry that can prefill/verify it.")
+    example: str | int | bool | float
+    prefill: Prefill | None = Field(None, description="Shared registry that can prefill it.")
+    source: Source = Source(illustrative=True)
 
 
 class MaterialForm(StrEnum):
@@ -85,7 +112,12 @@ class Material(BaseModel):
     name: Text
     form: MaterialForm = MaterialForm.original
     supplied_by_output: str | None = None
-    registry: str | None = None
+    registry: str | None = Field(
+        None, description="Shared registry (or e-licence library) that holds it for the applicant."
+    )
+    never_asked: bool = Field(
+        False, description="Promised never to be asked: a registry or an output must supply it."
+    )
     source: Source = Source(illustrative=True)
 
 
@@ -132,11 +164,33 @@ class Item(BaseModel):
     source: Source = Source(illustrative=True)
 
 
+class Condition(BaseModel):
+    """When a conditional item applies: a form field equals a value or is one of several."""
+
+    field: str
+    equals: str | bool | int | None = None
+    one_of: list[str] = Field(default_factory=list)
+
+    def holds(self, form: dict[str, object]) -> bool:
+        value = form.get(self.field)
+        if self.one_of:
+            return value in self.one_of
+        if self.equals is None:
+            return value not in (None, "", False)
+        return value == self.equals
+
+
 class ScenarioItem(BaseModel):
     """An item inside a scenario with the items it must wait for (beyond its data needs)."""
 
     item: str
     after: list[str] = Field(default_factory=list)
+    when: Condition | None = Field(None, description="Applies only if this holds (conditional).")
+
+
+class Audience(StrEnum):
+    individual = "individual"
+    business = "business"
 
 
 class Scenario(BaseModel):
@@ -147,6 +201,9 @@ class Scenario(BaseModel):
     name: Text
     description: Text
     lead_department: str
+    audience: Audience = Audience.individual
+    stage: Text = Field(description="Life-cycle stage, e.g. 出生 / birth, 准入准营 / market entry.")
+    eligibility: list[Text] = Field(default_factory=list)
     items: list[ScenarioItem]
     source: Source = Source(illustrative=True)
 
@@ -157,6 +214,7 @@ class ResolvedItem(Item):
     requires: list[str] = Field(default_factory=list)
     task_queue: str
     department_name: Text
+    when: Condition | None = None
 
 
 class ScenarioSpec(BaseModel):
@@ -169,3 +227,8 @@ class ScenarioSpec(BaseModel):
 
     def item(self, code: str) -> ResolvedItem:
         return next(i for i in self.items if i.code == code)
+
+    def applicable(self, form: dict[str, object]) -> "ScenarioSpec":
+        """The items this form's answers make applicable (conditional items filtered)."""
+        items = [i for i in self.items if i.when is None or i.when.holds(form)]
+        return self.model_copy(update={"items": items})

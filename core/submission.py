@@ -12,7 +12,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from temporalio.client import Client
@@ -23,8 +22,8 @@ from activities.models import CaseStatus
 from catalog.loader import Catalog
 from catalog.models import Text
 from catalog.reform import reform_figures
-from forms.messages import Problem, problems_from
-from forms.unified import form_model
+from forms.messages import Problem
+from forms.unified import FormInvalid, compile_form
 from store.models import Case, CaseItem
 from workflows import SCENARIO_TASK_QUEUE, case_workflow_id
 from workflows.models import ScenarioInput
@@ -66,10 +65,10 @@ def validate_submission(
     if spec is None:
         raise SubmissionRejected([unknown_scenario(scenario, catalog)], 404)
     try:
-        validated = form_model(spec.code, spec.version, catalog).model_validate(form)
-    except ValidationError as exc:
-        raise SubmissionRejected(problems_from(exc.errors())) from None
-    clean = validated.model_dump(mode="json")
+        clean = compile_form(spec.code, spec.version, catalog).validate(form)
+    except FormInvalid as exc:
+        raise SubmissionRejected(exc.problems) from None
+    spec = spec.applicable(clean)
     return ScenarioInput(case_id="", spec=spec, form=clean, submitted_at=datetime.now(UTC)), clean
 
 
@@ -158,12 +157,8 @@ def find_existing(
 
 def _clean(form: dict[str, Any], case: Case, catalog: Catalog | None) -> dict[str, Any]:
     try:
-        return (
-            form_model(case.scenario, case.scenario_version, catalog)
-            .model_validate(form)
-            .model_dump(mode="json")
-        )
-    except ValidationError:
+        return compile_form(case.scenario, case.scenario_version, catalog).validate(form)
+    except FormInvalid:
         return form
 
 
@@ -223,7 +218,12 @@ def workflow_input_of(catalog: Catalog, case: Case) -> ScenarioInput:
     """Rebuild the workflow input of a stored case (its own scenario version)."""
     spec = catalog.spec(case.scenario, case.scenario_version)
     assert spec is not None
-    return ScenarioInput(case_id=case.id, spec=spec, form=case.form, submitted_at=case.submitted_at)
+    return ScenarioInput(
+        case_id=case.id,
+        spec=spec.applicable(case.form),
+        form=case.form,
+        submitted_at=case.submitted_at,
+    )
 
 
 async def resume_unstarted(

@@ -44,6 +44,28 @@ MESSAGES: dict[str, tuple[Text, Text]] = {
         Text(zh="公民身份号码格式错误", en="Not a resident ID number"),
         Text(zh="请填写18位居民身份证号码", en="Enter the 18-character resident ID number"),
     ),
+    "credit_code_checksum": (
+        Text(zh="统一社会信用代码校验位错误", en="The credit code's check character is wrong"),
+        Text(
+            zh="请核对营业执照上的18位统一社会信用代码",
+            en="Copy the 18-character unified social credit code from the business licence",
+        ),
+    ),
+    "credit_code_format": (
+        Text(zh="统一社会信用代码格式错误", en="Not a unified social credit code"),
+        Text(
+            zh="请填写18位统一社会信用代码（数字与大写字母）",
+            en="Enter the 18-character code (digits and capital letters)",
+        ),
+    ),
+    "bool_parsing": (
+        Text(zh="请选择是或否", en="Answer yes or no"),
+        Text(zh="填写 true 或 false", en="Use true or false"),
+    ),
+    "decimal_parsing": (
+        Text(zh="金额格式错误", en="Not an amount"),
+        Text(zh="请填写数字，如 1200.50", en="Enter a number such as 1200.50"),
+    ),
     "phone_format": (
         Text(zh="手机号码格式错误", en="Not a mobile phone number"),
         Text(zh="请填写以1开头的11位手机号码", en="Enter an 11-digit number starting with 1"),

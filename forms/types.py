@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 from stdnum import luhn, numdb
-from stdnum.cn import ric
+from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
 from catalog.calendar import CHINA_TZ
@@ -25,6 +25,15 @@ def _resident_id(value: str) -> str:
         raise PydanticCustomError("resident_id_birth_place", "unknown birth place") from None
     except ValidationError:
         raise PydanticCustomError("resident_id_format", "not an 18-character ID") from None
+
+
+def _credit_code(value: str) -> str:
+    try:
+        return uscc.validate(value)
+    except InvalidChecksum:
+        raise PydanticCustomError("credit_code_checksum", "check character is wrong") from None
+    except ValidationError:
+        raise PydanticCustomError("credit_code_format", "not an 18-character credit code") from None
 
 
 def _phone(value: str) -> str:
@@ -53,6 +62,7 @@ def _not_in_future(value: date) -> date:
 
 
 ResidentId = Annotated[str, Field(min_length=1), AfterValidator(_resident_id)]
+CreditCode = Annotated[str, AfterValidator(_credit_code)]
 Phone = Annotated[str, AfterValidator(_phone)]
 Division = Annotated[str, AfterValidator(_division)]
 BankAccount = Annotated[str, AfterValidator(_bank_account)]

@@ -1,24 +1,36 @@
-"""Compile a scenario version into its unified form: the de-duplicated union of its fields."""
+"""Compile a scenario version into its unified form (一表申报).
 
+The form is the de-duplicated union of the items' fields plus the fields their conditions
+ask about. Fields needed only by conditional items are required only when the condition
+holds: the pydantic model leaves them optional and `validate_form` adds the conditional
+requirement, which the JSON Schema expresses as `allOf: [{if, then}]` for any renderer.
+"""
+
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from catalog.loader import Catalog, get_catalog
-from catalog.models import FieldDef, FieldType, ScenarioSpec
-from forms.types import BankAccount, Division, PastDate, Phone, ResidentId
+from catalog.models import Condition, FieldDef, FieldType, ScenarioSpec, Text
+from forms.messages import MESSAGES, Problem, problems_from
+from forms.types import BankAccount, CreditCode, Division, PastDate, Phone, ResidentId
 
 _TYPES: dict[FieldType, Any] = {
     FieldType.string: str,
     FieldType.date: date,
+    FieldType.boolean: bool,
     FieldType.resident_id: ResidentId,
+    FieldType.credit_code: CreditCode,
     FieldType.phone: Phone,
     FieldType.division: Division,
     FieldType.bank_account: BankAccount,
     FieldType.integer: int,
+    FieldType.money: Decimal,
 }
 
 
@@ -28,10 +40,77 @@ class UnifiedForm(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-def form_fields(catalog: Catalog, spec: ScenarioSpec) -> list[FieldDef]:
-    """The de-duplicated union of the items' fields, in first-use order."""
-    codes = dict.fromkeys(code for item in spec.items for code in item.fields)
-    return [catalog.fields[code] for code in codes]
+class FormInvalid(Exception):
+    """The form has problems; `problems` lists every one, located and bilingual."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(p.message.en for p in problems))
+
+
+@dataclass(frozen=True)
+class ConditionalPart:
+    """Fields required only when `when` holds (the fields of conditional items)."""
+
+    when: Condition
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompiledForm:
+    model: type[UnifiedForm]
+    fields: tuple[FieldDef, ...]
+    conditional: tuple[ConditionalPart, ...]
+    sections: tuple[tuple[str, Text, tuple[str, ...]], ...]
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Validate with the model and the conditional requirements; return the clean form."""
+        problems: list[Problem] = []
+        clean: dict[str, Any] = {}
+        try:
+            clean = self.model.model_validate(data).model_dump(mode="json", exclude_none=True)
+        except ValidationError as exc:
+            problems = problems_from(exc.errors())
+        message, fix = MESSAGES["missing"]
+        for part in self.conditional:
+            if part.when.holds(clean or data):
+                problems += [
+                    Problem(loc=f"form.{f}", code="missing", message=message, fix=fix)
+                    for f in part.fields
+                    if data.get(f) in (None, "")
+                ]
+        if problems:
+            raise FormInvalid(problems)
+        return clean
+
+    def example(self) -> dict[str, Any]:
+        """One complete valid filled-in example (every condition answered so that it holds)."""
+        return {f.code: f.example for f in self.fields}
+
+    def schema(self) -> dict[str, Any]:
+        schema = self.model.model_json_schema()
+        if self.conditional:
+            schema["allOf"] = [_if_then(part) for part in self.conditional]
+        schema["x-sections"] = [
+            {"code": code, "label": label.model_dump(), "fields": list(fields)}
+            for code, label, fields in self.sections
+        ]
+        schema["examples"] = [self.example()]
+        return schema
+
+
+def _if_then(part: ConditionalPart) -> dict[str, Any]:
+    field = part.when.field
+    if part.when.one_of:
+        test: dict[str, Any] = {"enum": part.when.one_of}
+    elif part.when.equals is None:
+        test = {"not": {"enum": [None, "", False]}}
+    else:
+        test = {"const": part.when.equals}
+    return {
+        "if": {"properties": {field: test}, "required": [field]},
+        "then": {"required": list(part.fields)},
+    }
 
 
 def _annotation(field: FieldDef) -> Any:
@@ -42,18 +121,25 @@ def _annotation(field: FieldDef) -> Any:
     return _TYPES[field.type]
 
 
-def _field_info(field: FieldDef) -> Any:
-    extra: dict[str, Any] = {"section": field.section, "label_en": field.label.en, "pii": field.pii}
+def _field_info(field: FieldDef, required: bool) -> Any:
+    extra: dict[str, Any] = {
+        "section": field.section,
+        "label_en": field.label.en,
+        "pii": field.pii,
+    }
+    if field.help:
+        extra["help"] = field.help.model_dump()
     if field.options:
         extra["option_labels"] = {k: v.model_dump() for k, v in field.options.items()}
-    if field.registry:
-        extra["registry"] = field.registry
+    if field.prefill:
+        extra["prefill"] = field.prefill.model_dump()
     constraints: dict[str, Any] = {}
     if field.type is FieldType.string:
         constraints = {"min_length": 1, "max_length": field.max_length}
-    elif field.type is FieldType.integer:
+    elif field.type in (FieldType.integer, FieldType.money):
         constraints = {"ge": field.min, "le": field.max}
     return Field(
+        ... if required else None,
         title=field.label.zh,
         description=f"{field.help.zh} / {field.help.en}" if field.help else field.label.en,
         examples=[field.example],
@@ -62,32 +148,62 @@ def _field_info(field: FieldDef) -> Any:
     )
 
 
+def _field_codes(spec: ScenarioSpec) -> tuple[dict[str, None], list[ConditionalPart]]:
+    """All fields in first-use order (condition fields first) and the conditional parts."""
+    always = dict.fromkeys(f for i in spec.items if i.when is None for f in i.fields)
+    codes = dict.fromkeys(i.when.field for i in spec.items if i.when)
+    parts: dict[str, ConditionalPart] = {}
+    for item in spec.items:
+        codes.update(dict.fromkeys(item.fields))
+        if item.when is None:
+            continue
+        key = item.when.model_dump_json()
+        extra = tuple(f for f in item.fields if f not in always)
+        previous = parts.get(key)
+        merged = tuple(dict.fromkeys((*(previous.fields if previous else ()), *extra)))
+        parts[key] = ConditionalPart(when=item.when, fields=merged)
+    return codes, [p for p in parts.values() if p.fields]
+
+
 @lru_cache(maxsize=256)
-def form_model(code: str, version: int, catalog: Catalog | None = None) -> type[UnifiedForm]:
-    """The pydantic model of one scenario version's unified form (cached per catalog)."""
+def compile_form(code: str, version: int, catalog: Catalog | None = None) -> CompiledForm:
+    """The compiled unified form of one scenario version (cached per catalog)."""
     catalog = catalog or get_catalog()
     spec = catalog.spec(code, version)
     if spec is None:
         raise KeyError(f"{code} v{version}")
-    definitions: dict[str, Any] = {
-        f.code: (_annotation(f), _field_info(f)) for f in form_fields(catalog, spec)
-    }
+    codes, conditional = _field_codes(spec)
+    optional = {f for part in conditional for f in part.fields}
+    fields = tuple(catalog.fields[c] for c in codes)
+    definitions: dict[str, Any] = {}
+    for f in fields:
+        annotation = _annotation(f)
+        if f.code in optional:
+            annotation = annotation | None
+        definitions[f.code] = (annotation, _field_info(f, f.code not in optional))
     model = create_model(
         f"{code.title().replace('_', '')}V{version}Form", __base__=UnifiedForm, **definitions
     )
-    return model
+    sections = tuple(
+        (s.code, s.label, tuple(f.code for f in fields if f.section == s.code))
+        for s in catalog.sections.values()
+        if any(f.section == s.code for f in fields)
+    )
+    return CompiledForm(
+        model=model, fields=fields, conditional=tuple(conditional), sections=sections
+    )
+
+
+def form_model(code: str, version: int, catalog: Catalog | None = None) -> type[UnifiedForm]:
+    """The pydantic model of one scenario version's unified form."""
+    return compile_form(code, version, catalog).model
 
 
 def example_form(code: str, version: int, catalog: Catalog | None = None) -> dict[str, Any]:
     """One complete, valid filled-in example built from the dictionary's examples."""
-    catalog = catalog or get_catalog()
-    spec = catalog.spec(code, version)
-    assert spec is not None
-    return {f.code: f.example for f in form_fields(catalog, spec)}
+    return compile_form(code, version, catalog).example()
 
 
 def form_schema(code: str, version: int, catalog: Catalog | None = None) -> dict[str, Any]:
-    """JSON Schema of the unified form, with one valid example under `examples`."""
-    schema = form_model(code, version, catalog).model_json_schema()
-    schema["examples"] = [example_form(code, version, catalog)]
-    return schema
+    """JSON Schema of the unified form, with sections, conditions and one valid example."""
+    return compile_form(code, version, catalog).schema()
