@@ -17,7 +17,9 @@ from core.settings import Settings, get_settings
 from core.submission import SubmissionRejected, resume_unstarted
 from core.temporal import connect
 from forms.messages import problems_from
-from routers import auth, cases, metrics, scenarios, tasks
+from registries.embedded import EmbeddedRegistries
+from registries.http import HttpRegistries
+from routers import auth, cases, exchange, metrics, scenarios, tasks
 from routers.schemas import ErrorResponse
 from store.db import create_schema, make_engine
 
@@ -45,6 +47,12 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         app.state.engine = make_engine(settings.resolved_database_url)
         create_schema(app.state.engine)
         app.state.temporal = temporal or await connect(settings)
+        app.state.embedded_registries = EmbeddedRegistries()
+        app.state.registries = (
+            HttpRegistries(settings.registry_url, settings.registry_token)
+            if settings.registry_url
+            else app.state.embedded_registries
+        )
         with Session(app.state.engine) as session:
             resumed = await resume_unstarted(
                 session, app.state.temporal, app.state.catalog, settings.scenario_task_queue
@@ -52,6 +60,8 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         if resumed:
             log.warning("started the workflows of %d submitted cases", resumed)
         yield
+        if isinstance(app.state.registries, HttpRegistries):
+            await app.state.registries.aclose()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -114,6 +124,8 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     for module in (auth, scenarios, cases, tasks, metrics):
         v1.include_router(module.router)
     app.include_router(v1)
+    if settings.registry_token:
+        app.include_router(exchange.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

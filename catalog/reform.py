@@ -15,36 +15,44 @@ from catalog.models import ScenarioSpec
 class ReformFigures(BaseModel):
     materials_baseline: int
     materials_asked: list[str]
+    materials_fetched: list[str]
     fields_baseline: int
     fields_asked: int
+    fields_prefilled: int
     baseline_days: float
     promised_days: float
 
     @property
     def material_reduction(self) -> float:
-        return (
-            1 - len(self.materials_asked) / self.materials_baseline
-            if self.materials_baseline
-            else 0.0
-        )
+        if not self.materials_baseline:
+            return 0.0
+        return 1 - len(self.materials_asked) / self.materials_baseline
+
+
+def material_sources(catalog: Catalog, spec: ScenarioSpec) -> dict[str, str | None]:
+    """Each distinct material of the scenario -> the registry that may hold it, or None if
+    the applicant provides it; materials another item's output supplies are left out."""
+    produced = {out.code for item in spec.items for out in item.outputs}
+    sources: dict[str, str | None] = {}
+    for code in dict.fromkeys(m for item in spec.items for m in item.materials):
+        material = catalog.materials[code]
+        if material.supplied_by_output not in produced:
+            sources[code] = material.registry
+    return sources
 
 
 def reform_figures(catalog: Catalog, spec: ScenarioSpec) -> ReformFigures:
-    """Figures for one scenario version."""
-    supplied_outputs = {
-        m.code: m.supplied_by_output for m in catalog.materials.values() if m.supplied_by_output
-    }
-    produced = {out.code for item in spec.items for out in item.outputs}
-    asked: list[str] = []
-    for item in spec.items:
-        for material in item.materials:
-            if supplied_outputs.get(material) not in produced and material not in asked:
-                asked.append(material)
+    """Figures for one scenario version, assuming the registries hold the applicant's data."""
+    sources = material_sources(catalog, spec)
+    fields = {f for item in spec.items for f in item.fields}
+    prefilled = {f for f in fields if catalog.fields[f].prefill}
     return ReformFigures(
         materials_baseline=sum(len(item.materials) for item in spec.items),
-        materials_asked=asked,
+        materials_asked=[m for m, registry in sources.items() if registry is None],
+        materials_fetched=[m for m, registry in sources.items() if registry is not None],
         fields_baseline=sum(len(item.fields) for item in spec.items),
-        fields_asked=len({f for item in spec.items for f in item.fields}),
+        fields_asked=len(fields - prefilled),
+        fields_prefilled=len(prefilled),
         baseline_days=sum(item.legal_days + item.visit_overhead_days for item in spec.items),
         promised_days=_critical_path(spec),
     )

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     secret_key: str = Field("", description="JWT signing key; empty means one kept in data_dir.")
     token_minutes: int = 8 * 60
     max_body_bytes: int = Field(256 * 1024, description="Largest accepted request body.")
+    registry_url: str = Field(
+        "", description="Base URL of the data-exchange service; empty means embedded registries."
+    )
+    registry_token: str = Field(
+        "", description="Token for the data-exchange service (and for serving /exchange/v1)."
+    )
     sim_latency_ms: int = Field(0, ge=0, description="Simulated departments' response latency.")
     sim_failure_rate: float = Field(
         0.0, ge=0.0, lt=1.0, description="Share of simulated department calls that fail."

@@ -23,7 +23,9 @@ from catalog.loader import Catalog
 from catalog.models import Text
 from catalog.reform import reform_figures
 from forms.messages import Problem
+from forms.prefill import Identity, Prefilled, prefill
 from forms.unified import FormInvalid, compile_form
+from registries.base import RegistryAdapter
 from store.models import Case, CaseItem
 from workflows import SCENARIO_TASK_QUEUE, case_workflow_id
 from workflows.models import ScenarioInput
@@ -57,9 +59,7 @@ def _request_hash(scenario: str, form: dict[str, Any]) -> str:
     ).hexdigest()
 
 
-def validate_submission(
-    catalog: Catalog, scenario: str, form: dict[str, Any]
-) -> tuple[ScenarioInput, dict[str, Any]]:
+def validate_submission(catalog: Catalog, scenario: str, form: dict[str, Any]) -> ScenarioInput:
     """Validate a submission without side effects; raise `SubmissionRejected` with every problem."""
     spec = catalog.spec(scenario)
     if spec is None:
@@ -68,20 +68,20 @@ def validate_submission(
         clean = compile_form(spec.code, spec.version, catalog).validate(form)
     except FormInvalid as exc:
         raise SubmissionRejected(exc.problems) from None
-    spec = spec.applicable(clean)
-    return ScenarioInput(case_id="", spec=spec, form=clean, submitted_at=datetime.now(UTC)), clean
+    return ScenarioInput(
+        case_id="", spec=spec.applicable(clean), form=clean, submitted_at=datetime.now(UTC)
+    )
 
 
 def new_case(
     catalog: Catalog,
     applicant_id: int,
-    scenario: str,
-    form: dict[str, Any],
+    workflow_input: ScenarioInput,
     idempotency_key: str | None,
+    prefilled: Prefilled,
 ) -> tuple[Case, list[CaseItem], ScenarioInput]:
-    """Build (not store) the case rows and workflow input for a valid submission."""
-    workflow_input, clean = validate_submission(catalog, scenario, form)
-    spec = workflow_input.spec
+    """Build (not store) the case rows and workflow input for a validated submission."""
+    spec, clean = workflow_input.spec, workflow_input.form
     case_id = str(
         uuid.uuid5(CASE_NAMESPACE, f"{applicant_id}/{idempotency_key}")
         if idempotency_key
@@ -98,9 +98,9 @@ def new_case(
         form=clean,
         submitted_at=workflow_input.submitted_at,
         materials_baseline=figures.materials_baseline,
-        materials_provided=len(figures.materials_asked),
+        materials_provided=len(prefilled.asked_materials),
         fields_baseline=figures.fields_baseline,
-        fields_typed=figures.fields_asked,
+        fields_typed=figures.fields_asked + figures.fields_prefilled - len(prefilled.values),
         baseline_days=figures.baseline_days,
     )
     items = [
@@ -188,12 +188,19 @@ async def submit(
     form: dict[str, Any],
     idempotency_key: str | None = None,
     task_queue: str = SCENARIO_TASK_QUEUE,
+    registries: RegistryAdapter | None = None,
+    identity: Identity | None = None,
 ) -> tuple[Case, bool]:
-    """Submit one application; returns the case and whether this call created it."""
+    """Submit one application; returns the case and whether this call created it.
+
+    `registries` and `identity` decide which materials are fetched instead of asked.
+    """
     existing = find_existing(session, applicant_id, idempotency_key, scenario, form, catalog)
     if existing is None:
+        workflow_input = validate_submission(catalog, scenario, form)
+        prefilled = await prefill(catalog, workflow_input.spec, registries, identity or Identity())
         case, items, workflow_input = new_case(
-            catalog, applicant_id, scenario, form, idempotency_key
+            catalog, applicant_id, workflow_input, idempotency_key, prefilled
         )
         session.add(case)
         session.add_all(items)

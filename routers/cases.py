@@ -10,9 +10,11 @@ from core.submission import submit
 from routers.deps import (
     CatalogDep,
     CurrentUser,
+    RegistriesDep,
     SessionDep,
     SettingsDep,
     TemporalDep,
+    identity_of,
     require,
 )
 from routers.schemas import (
@@ -109,6 +111,7 @@ async def create_case(
     temporal: TemporalDep,
     catalog: CatalogDep,
     settings: SettingsDep,
+    registries: RegistriesDep,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CasePublic:
     """Submit one unified form; the case runs as one durable workflow.
@@ -126,6 +129,8 @@ async def create_case(
         body.form,
         idempotency_key,
         task_queue=settings.scenario_task_queue,
+        registries=registries,
+        identity=identity_of(user),
     )
     if not created:
         response.status_code = status.HTTP_200_OK

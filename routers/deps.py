@@ -11,6 +11,8 @@ from temporalio.client import Client
 from catalog.loader import Catalog
 from core.security import token_subject
 from core.settings import Settings
+from forms.prefill import Identity
+from registries.base import RegistryAdapter
 from store.models import Role, User
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
@@ -33,10 +35,15 @@ def get_catalog_dep(request: Request) -> Catalog:
     return request.app.state.catalog
 
 
+def get_registries(request: Request) -> RegistryAdapter:
+    return request.app.state.registries
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog_dep)]
+RegistriesDep = Annotated[RegistryAdapter, Depends(get_registries)]
 
 
 def get_current_user(
@@ -54,6 +61,11 @@ def get_current_user(
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def identity_of(user: User) -> Identity:
+    """The keys the registries know this user by."""
+    return Identity(resident_id=user.resident_id, credit_code=user.credit_code)
 
 
 def require(*roles: Role) -> Callable[[User], User]:

@@ -8,8 +8,9 @@ from catalog.loader import Catalog
 from catalog.models import Scenario
 from catalog.reform import reform_figures
 from core.submission import unknown_scenario
+from forms.prefill import Prefilled, prefill
 from forms.unified import form_schema
-from routers.deps import CatalogDep
+from routers.deps import CatalogDep, CurrentUser, RegistriesDep, identity_of
 from routers.schemas import ItemSummary, Reduction, ScenarioDetail, ScenarioSummary
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
@@ -67,9 +68,12 @@ def get_scenario(code: str, catalog: CatalogDep) -> ScenarioDetail:
             for i in spec.items
         ],
         materials_asked=[catalog.materials[m].name for m in figures.materials_asked],
+        materials_fetched=[catalog.materials[m].name for m in figures.materials_fetched],
         reduction=Reduction(
             materials_baseline=figures.materials_baseline,
             materials_asked=len(figures.materials_asked),
+            materials_fetched=len(figures.materials_fetched),
+            fields_prefilled=figures.fields_prefilled,
             material_reduction=round(figures.material_reduction, 4),
             fields_baseline=figures.fields_baseline,
             fields_asked=figures.fields_asked,
@@ -80,6 +84,21 @@ def get_scenario(code: str, catalog: CatalogDep) -> ScenarioDetail:
             promised_days=figures.promised_days,
         ),
     )
+
+
+@router.get("/{code}/prefill")
+async def get_prefill(
+    code: str, user: CurrentUser, catalog: CatalogDep, registries: RegistriesDep
+) -> Prefilled:
+    """What shared registries hold for the signed-in applicant (一次提交, once-only).
+
+    Values are for the applicant to confirm; `fetched_materials` are not asked. A registry
+    that misses or is down leaves its fields and materials to the applicant.
+    """
+    scenario = _scenario(catalog, code)
+    spec = catalog.spec(scenario.code, scenario.version)
+    assert spec is not None
+    return await prefill(catalog, spec, registries, identity_of(user))
 
 
 @router.get("/{code}/form")

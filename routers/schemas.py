@@ -41,9 +41,11 @@ class ScenarioSummary(BaseModel):
 class Reduction(BaseModel):
     materials_baseline: int
     materials_asked: int
+    materials_fetched: int
     material_reduction: float
     fields_baseline: int
     fields_asked: int
+    fields_prefilled: int
     field_reduction: float
     baseline_days: float
     promised_days: float
@@ -53,6 +55,7 @@ class ScenarioDetail(ScenarioSummary):
     lead_department: str
     items_detail: list[ItemSummary]
     materials_asked: list[Text]
+    materials_fetched: list[Text]
     reduction: Reduction
 
 

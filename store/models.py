@@ -49,6 +49,8 @@ class User(SQLModel, table=True):
     role: Role
     department: str | None = Field(default=None, max_length=64)
     display_name: str = ""
+    resident_id: str | None = Field(default=None, max_length=18, description="Registry key")
+    credit_code: str | None = Field(default=None, max_length=18, description="For businesses")
 
 
 class Case(SQLModel, table=True):

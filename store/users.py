@@ -8,7 +8,8 @@ from store.models import Role, User
 DEMO_PASSWORD = "onego-demo"
 # (username, role, department, display name)
 DEMO_USERS: list[tuple[str, Role, str | None, str]] = [
-    ("applicant", Role.applicant, None, "示例申请人 Demo applicant"),
+    ("applicant", Role.applicant, None, "李芳 (示例申请人 Demo applicant)"),
+    ("business", Role.applicant, None, "重庆山城小面餐饮有限公司 (示例企业 Demo business)"),
     ("clerk-health", Role.clerk, "health", "卫健窗口 Health clerk"),
     ("clerk-public-security", Role.clerk, "public-security", "公安窗口 Police clerk"),
     ("clerk-medical-insurance", Role.clerk, "medical-insurance", "医保窗口 Insurance clerk"),
@@ -18,6 +19,13 @@ DEMO_USERS: list[tuple[str, Role, str | None, str]] = [
     ("manager", Role.manager, None, "管理者 Manager"),
     ("admin", Role.admin, None, "管理员 Administrator"),
 ]
+
+
+# Registry keys of the demo applicants: records exist in registries/data.
+DEMO_IDENTITIES = {
+    "applicant": {"resident_id": "500103199803071229"},
+    "business": {"credit_code": "91500103MA5U0001X8"},
+}
 
 
 class UserExists(Exception):
@@ -31,6 +39,8 @@ def add_user(
     role: Role,
     department: str | None = None,
     display_name: str = "",
+    resident_id: str | None = None,
+    credit_code: str | None = None,
 ) -> User:
     """Create a user; clerks and supervisors belong to a department."""
     if role in (Role.clerk, Role.supervisor) and not department:
@@ -43,6 +53,8 @@ def add_user(
         role=role,
         department=department,
         display_name=display_name or username,
+        resident_id=resident_id,
+        credit_code=credit_code,
     )
     session.add(user)
     session.commit()
@@ -60,7 +72,15 @@ def seed_demo_users(session: Session) -> list[str]:
     created = []
     for username, role, department, name in DEMO_USERS:
         try:
-            add_user(session, username, DEMO_PASSWORD, role, department, name)
+            add_user(
+                session,
+                username,
+                DEMO_PASSWORD,
+                role,
+                department,
+                name,
+                **DEMO_IDENTITIES.get(username, {}),
+            )
             created.append(username)
         except UserExists:
             continue
