@@ -17,8 +17,7 @@ from temporalio.worker import Worker
 from activities.read_model import ReadModelActivities
 from activities.registry import DEPARTMENT_ACTIVITIES
 from activities.simulated import SimulatedDepartment
-from catalog.calendar import get_calendar
-from catalog.loader import get_catalog
+from catalog.loader import Catalog, get_catalog
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from store.db import create_schema, make_engine
@@ -31,9 +30,11 @@ def workflow_worker(
     engine: Engine,
     executor: ThreadPoolExecutor,
     task_queue: str = SCENARIO_TASK_QUEUE,
+    catalog: Catalog | None = None,
 ) -> Worker:
     """The worker of scenario workflows and their read-model local activities."""
-    read_model = ReadModelActivities(engine, get_calendar())
+    catalog = catalog or get_catalog()
+    read_model = ReadModelActivities(engine, catalog.calendar, catalog)
     return Worker(
         client,
         task_queue=task_queue,

@@ -1,9 +1,19 @@
-"""What every department's activities share: the adapter that reaches its back-end."""
+"""What every department's activities share: the adapter that reaches its back-end.
+
+The activity contract is documented in docs/departments.md.
+"""
 
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol
 
-from activities.models import ItemRequest, ItemResult
+from temporalio import activity
+
+from activities.models import (
+    CompensationRequest,
+    CompensationResult,
+    ItemRequest,
+    ItemResult,
+)
 
 
 class DepartmentAdapter(Protocol):
@@ -11,9 +21,15 @@ class DepartmentAdapter(Protocol):
 
     async def perform(self, request: ItemRequest) -> ItemResult: ...
 
+    async def revoke(self, request: CompensationRequest) -> CompensationResult: ...
+
 
 class DepartmentActivities:
-    """Base of one department's activities; subclasses declare one method per item."""
+    """Base of one department's activities; subclasses declare one method per item.
+
+    Every department also serves `revoke_issue`, the compensating activity items name in
+    the catalog (`compensation: revoke_issue`); it runs on the department's own task queue.
+    """
 
     department: ClassVar[str]
 
@@ -22,6 +38,11 @@ class DepartmentActivities:
 
     async def _perform(self, request: ItemRequest) -> ItemResult:
         return await self._adapter.perform(request)
+
+    @activity.defn
+    async def revoke_issue(self, request: CompensationRequest) -> CompensationResult:
+        """Undo what an item issued when its case stops (saga compensation)."""
+        return await self._adapter.revoke(request)
 
     def activities(self) -> list[Callable[..., Any]]:
         """The bound activity methods to register on this department's worker."""

@@ -16,7 +16,12 @@ from sqlmodel import Session, select
 from stdnum.cn import ric
 from temporalio.exceptions import ApplicationError
 
-from activities.models import ItemRequest, ItemResult
+from activities.models import (
+    CompensationRequest,
+    CompensationResult,
+    ItemRequest,
+    ItemResult,
+)
 from catalog.models import OutputDef, OutputFormat
 from store.models import SimulatedIssue
 
@@ -34,11 +39,33 @@ class SimulatedDepartment:
         self._failure_rate = failure_rate
 
     async def perform(self, request: ItemRequest) -> ItemResult:
+        await self._answer(request.department)
+        return await asyncio.to_thread(self._issue_once, request)
+
+    async def revoke(self, request: CompensationRequest) -> CompensationResult:
+        """Undo an issue (idempotent: a second revocation changes nothing)."""
+        await self._answer(request.department)
+        return await asyncio.to_thread(self._revoke_once, request)
+
+    async def _answer(self, department: str) -> None:
         if self._latency:
             await asyncio.sleep(self._latency)
         if self._failure_rate and random.random() < self._failure_rate:
-            raise DepartmentUnavailable(f"{request.department} did not answer")
-        return await asyncio.to_thread(self._issue_once, request)
+            raise DepartmentUnavailable(f"{department} did not answer")
+
+    def _revoke_once(self, request: CompensationRequest) -> CompensationResult:
+        with Session(self._engine) as session:
+            issue = self._find(session, request)
+            if issue is not None and issue.revoked_at is None:
+                issue.revoked_at = datetime.now(UTC)
+                issue.revoke_reason = request.reason[:500]
+                session.add(issue)
+                session.commit()
+            return CompensationResult(
+                item=request.item,
+                revoked=issue is not None,
+                revoked_at=issue.revoked_at if issue else None,
+            )
 
     def _issue_once(self, request: ItemRequest) -> ItemResult:
         with Session(self._engine) as session:
@@ -64,7 +91,9 @@ class SimulatedDepartment:
             )
 
     @staticmethod
-    def _find(session: Session, request: ItemRequest) -> SimulatedIssue | None:
+    def _find(
+        session: Session, request: ItemRequest | CompensationRequest
+    ) -> SimulatedIssue | None:
         return session.exec(
             select(SimulatedIssue).where(
                 SimulatedIssue.case_id == request.case_id, SimulatedIssue.item == request.item

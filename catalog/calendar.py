@@ -1,16 +1,12 @@
 """Working-day arithmetic on a calendar that is data (weekends, holidays, make-up days)."""
 
 from datetime import date, datetime, timedelta, timezone
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
 from pydantic import BaseModel
 
 from catalog.models import Source
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
-CALENDAR_FILE = Path(__file__).parent / "data" / "calendar.yaml"
 
 
 class WorkCalendar(BaseModel):
@@ -41,8 +37,21 @@ class WorkCalendar(BaseModel):
             cursor = segment_end
         return total / 86400
 
+    def add_working_days(self, start: datetime, days: float) -> datetime:
+        """The instant at which `days` working days have elapsed since `start`.
 
-@lru_cache
-def get_calendar(path: Path = CALENDAR_FILE) -> WorkCalendar:
-    """The configured calendar, read once."""
-    return WorkCalendar.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        A working day counts all of its 24 hours; rest days count none, so a limit that
+        starts on a Friday morning runs through Monday and beyond, skipping the weekend.
+        """
+        remaining = max(days, 0.0) * 86400
+        cursor = start.astimezone(CHINA_TZ)
+        while True:
+            next_midnight = datetime.combine(
+                cursor.date() + timedelta(days=1), datetime.min.time(), cursor.tzinfo
+            )
+            if self.is_working_day(cursor.date()):
+                available = (next_midnight - cursor).total_seconds()
+                if remaining <= available:
+                    return (cursor + timedelta(seconds=remaining)).astimezone(start.tzinfo)
+                remaining -= available
+            cursor = next_midnight

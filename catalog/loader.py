@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from catalog.calendar import WorkCalendar
 from catalog.models import (
     Department,
     FieldDef,
@@ -20,6 +21,7 @@ from catalog.models import (
     Material,
     Registry,
     ResolvedItem,
+    ReviewPolicy,
     Scenario,
     ScenarioSpec,
     Section,
@@ -52,6 +54,7 @@ class Catalog:
 
     def __init__(
         self,
+        *,
         departments: dict[str, Department],
         fields: dict[str, FieldDef],
         materials: dict[str, Material],
@@ -59,9 +62,13 @@ class Catalog:
         scenarios: dict[tuple[str, int], Scenario],
         registries: dict[str, Registry],
         sections: dict[str, Section],
+        review: ReviewPolicy,
+        calendar: WorkCalendar,
     ):
+        self.calendar = calendar
         self.registries = registries
         self.sections = sections
+        self.review = review
         self.departments = departments
         self.fields = fields
         self.materials = materials
@@ -106,6 +113,7 @@ class Catalog:
                     task_queue=department.task_queue,
                     department_name=department.name,
                     when=entry.when,
+                    on_reject=entry.on_reject,
                 )
             )
         return ScenarioSpec(
@@ -115,7 +123,7 @@ class Catalog:
 
 def _read_list(path: Path, model: type[M], problems: list[Problem]) -> dict[str, M]:
     """Parse a YAML list of entries into models keyed by code, noting every bad entry."""
-    raw: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    raw: Any = _yaml(path) or []
     entries = raw if isinstance(raw, list) else [raw]
     result: dict[str, M] = {}
     for index, entry in enumerate(entries):
@@ -288,9 +296,36 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
         for f in fields.values()
         if f.section not in sections
     ]
+    review = _read_one(data_dir / "review.yaml", ReviewPolicy, problems)
+    calendar = _read_one(data_dir / "calendar.yaml", WorkCalendar, problems)
     if problems:
         raise CatalogError(problems)
-    return Catalog(departments, fields, materials, items, scenarios, registries, sections)
+    return Catalog(
+        departments=departments,
+        fields=fields,
+        materials=materials,
+        items=items,
+        scenarios=scenarios,
+        registries=registries,
+        sections=sections,
+        review=review,
+        calendar=calendar,
+    )
+
+
+def _read_one(path: Path, model: type[M], problems: list[Problem]) -> M:
+    """Parse a YAML mapping into one model, noting its problems (then a default is used)."""
+    try:
+        return model.model_validate(_yaml(path))
+    except ValidationError as exc:
+        problems += [
+            Problem(path.name, ".".join(map(str, e["loc"])) or "-", e["msg"]) for e in exc.errors()
+        ]
+        return model.model_construct()
+
+
+def _yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 @lru_cache

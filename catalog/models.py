@@ -161,6 +161,9 @@ class Item(BaseModel):
         1.0, ge=0, description="Applicant's own trip and queueing time when applied for alone."
     )
     fee_yuan: float = 0.0
+    compensation: str | None = Field(
+        None, description="Department activity that undoes the item when its case stops."
+    )
     source: Source = Source(illustrative=True)
 
 
@@ -180,12 +183,28 @@ class Condition(BaseModel):
         return value == self.equals
 
 
+class OnReject(StrEnum):
+    """What a rejection of this item does to the case."""
+
+    stop = "stop"  # the case stops; done items with a compensation are undone
+    continue_ = "continue"  # items that need this one are cancelled; independent ones go on
+
+
 class ScenarioItem(BaseModel):
     """An item inside a scenario with the items it must wait for (beyond its data needs)."""
 
     item: str
     after: list[str] = Field(default_factory=list)
     when: Condition | None = Field(None, description="Applies only if this holds (conditional).")
+    on_reject: OnReject = OnReject.stop
+
+
+class ReviewPolicy(BaseModel):
+    """How reviews are run: SLA reminder share, supplement deadline, rejection reasons."""
+
+    reminder_share: float = Field(0.8, gt=0, lt=1)
+    supplement_days: float = Field(10, gt=0, description="Working days to answer a 补正.")
+    reject_reasons: dict[str, Text] = Field(default_factory=dict)
 
 
 class Audience(StrEnum):
@@ -215,6 +234,7 @@ class ResolvedItem(Item):
     task_queue: str
     department_name: Text
     when: Condition | None = None
+    on_reject: OnReject = OnReject.stop
 
 
 class ScenarioSpec(BaseModel):

@@ -6,6 +6,7 @@ committed before the workflow starts, and starting an already started workflow i
 A row whose workflow never started (a crash in between) is started by `resume_unstarted`.
 """
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -69,7 +70,12 @@ def validate_submission(catalog: Catalog, scenario: str, form: dict[str, Any]) -
     except FormInvalid as exc:
         raise SubmissionRejected(exc.problems) from None
     return ScenarioInput(
-        case_id="", spec=spec.applicable(clean), form=clean, submitted_at=datetime.now(UTC)
+        case_id="",
+        spec=spec.applicable(clean),
+        form=clean,
+        submitted_at=datetime.now(UTC),
+        calendar=catalog.calendar,
+        review=catalog.review,
     )
 
 
@@ -194,31 +200,43 @@ async def submit(
     """Submit one application; returns the case and whether this call created it.
 
     `registries` and `identity` decide which materials are fetched instead of asked.
+    Database calls block, so they run in a thread: on the event loop they would stall every
+    other request and, once the connection pool is taken, wait for a connection that only
+    the stalled requests can give back.
     """
-    existing = find_existing(session, applicant_id, idempotency_key, scenario, form, catalog)
+    existing = await asyncio.to_thread(
+        find_existing, session, applicant_id, idempotency_key, scenario, form, catalog
+    )
     if existing is None:
         workflow_input = validate_submission(catalog, scenario, form)
         prefilled = await prefill(catalog, workflow_input.spec, registries, identity or Identity())
         case, items, workflow_input = new_case(
             catalog, applicant_id, workflow_input, idempotency_key, prefilled
         )
-        session.add(case)
-        session.add_all(items)
-        try:
-            session.commit()
-        except IntegrityError:  # the same key raced us to it
-            session.rollback()
-            existing = find_existing(
-                session, applicant_id, idempotency_key, scenario, form, catalog
-            )
-            assert existing is not None
-        else:
+        if await asyncio.to_thread(_store, session, case, items):
             await start_workflow(client, workflow_input, task_queue)
-            session.refresh(case)
+            await asyncio.to_thread(session.refresh, case)
             return case, True
+        # The same key raced us to it.
+        existing = await asyncio.to_thread(
+            find_existing, session, applicant_id, idempotency_key, scenario, form, catalog
+        )
+        assert existing is not None
     if existing.status is CaseStatus.submitted:
         await start_workflow(client, workflow_input_of(catalog, existing), task_queue)
     return existing, False
+
+
+def _store(session: Session, case: Case, items: list[CaseItem]) -> bool:
+    """Commit a new case and its items; False if a case with its key exists already."""
+    session.add(case)
+    session.add_all(items)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
 
 
 def workflow_input_of(catalog: Catalog, case: Case) -> ScenarioInput:
@@ -230,6 +248,8 @@ def workflow_input_of(catalog: Catalog, case: Case) -> ScenarioInput:
         spec=spec.applicable(case.form),
         form=case.form,
         submitted_at=case.submitted_at,
+        calendar=catalog.calendar,
+        review=catalog.review,
     )
 
 

@@ -3,10 +3,12 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import select
 
 from catalog.loader import Catalog
-from core.submission import submit
+from core.submission import SubmissionRejected, submit
+from forms.unified import FormInvalid, compile_form
 from routers.deps import (
     CatalogDep,
     CurrentUser,
@@ -23,9 +25,15 @@ from routers.schemas import (
     CasePublic,
     ErrorResponse,
     Measures,
+    NotificationPublic,
     Progress,
+    SupplementCreate,
+    WithdrawCreate,
 )
-from store.models import Case, CaseItem, Role, User
+from routers.workflow_calls import call_update
+from store.models import Audience, Case, CaseItem, Notification, Role, User
+from workflows.models import SupplementInput, WithdrawInput
+from workflows.scenario import ScenarioWorkflow
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 Applicant = Annotated[User, Depends(require(Role.applicant))]
@@ -37,7 +45,12 @@ REJECTION_RESPONSES = {
 }
 
 
-def case_public(catalog: Catalog, case: Case, items: list[CaseItem]) -> CasePublic:
+def case_public(
+    catalog: Catalog,
+    case: Case,
+    items: list[CaseItem],
+    notifications: list[Notification] | None = None,
+) -> CasePublic:
     """The applicant's view of a case: status, items, progress, outputs and measures."""
     spec = catalog.spec(case.scenario, case.scenario_version)
     assert spec is not None
@@ -59,6 +72,11 @@ def case_public(catalog: Catalog, case: Case, items: list[CaseItem]) -> CasePubl
                 outputs=row.outputs,
                 reason=row.reason,
                 completed_at=row.completed_at,
+                due_at=row.due_at,
+                breached=row.breached,
+                department_days=row.department_days,
+                applicant_days=row.applicant_days,
+                supplement=row.supplement if row.status == "awaiting_supplement" else None,
             )
         )
     total = len(items)
@@ -85,6 +103,17 @@ def case_public(catalog: Catalog, case: Case, items: list[CaseItem]) -> CasePubl
         ),
         items=public_items,
         outputs=outputs,
+        undone=case.undone,
+        notifications=[
+            NotificationPublic(
+                id=n.id,
+                case_id=n.case_id,
+                kind=n.kind.value,  # type: ignore[arg-type]
+                text=n.text,
+                created_at=n.created_at,
+            )  # type: ignore[arg-type]
+            for n in notifications or []
+        ],
         measures=Measures(
             materials_baseline=case.materials_baseline,
             materials_provided=case.materials_provided,
@@ -94,6 +123,9 @@ def case_public(catalog: Catalog, case: Case, items: list[CaseItem]) -> CasePubl
             baseline_days=case.baseline_days,
             actual_days=case.actual_days,
             time_reduction=round(time_reduction, 4) if time_reduction is not None else None,
+            applicant_days=round(case.applicant_days, 6),
+            department_days=round(case.department_days, 6),
+            breaches=case.breaches,
         ),
     )
 
@@ -134,7 +166,7 @@ async def create_case(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return case_public(catalog, case, _items(session, case.id))
+    return await run_in_threadpool(lambda: case_public(catalog, case, _items(session, case.id)))
 
 
 @router.get("")
@@ -148,15 +180,93 @@ def list_cases(user: CurrentUser, session: SessionDep, catalog: CatalogDep) -> l
     return [case_public(catalog, c, _items(session, c.id)) for c in session.exec(query.limit(100))]
 
 
-@router.get("/{case_id}", responses={404: {"model": ErrorResponse}})
-def get_case(
-    case_id: str, user: CurrentUser, session: SessionDep, catalog: CatalogDep
-) -> CasePublic:
-    """Status, each item's status and department, progress, outputs and measures."""
+def _visible_case(session: SessionDep, case_id: str, user: User) -> Case:
     case = session.get(Case, case_id)
     visible = case is not None and (
         case.applicant_id == user.id or user.role in (Role.manager, Role.admin)
     )
     if case is None or not visible:
         raise HTTPException(404, detail="没有这个办件 / no such case")
-    return case_public(catalog, case, _items(session, case.id))
+    return case
+
+
+def _own_case(session: SessionDep, case_id: str, user: User) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or case.applicant_id != user.id:
+        raise HTTPException(404, detail="没有这个办件 / no such case")
+    return case
+
+
+@router.get("/{case_id}", responses={404: {"model": ErrorResponse}})
+def get_case(
+    case_id: str, user: CurrentUser, session: SessionDep, catalog: CatalogDep
+) -> CasePublic:
+    """Status, each item's status and department, progress, outputs, measures (materials,
+    one-by-one days vs actual, applicant vs department time, breaches) and messages."""
+    case = _visible_case(session, case_id, user)
+    notifications = list(
+        session.exec(
+            select(Notification)
+            .where(Notification.case_id == case.id, Notification.audience == Audience.applicant)
+            .order_by(Notification.id)  # type: ignore[arg-type]
+        )
+    )
+    return case_public(catalog, case, _items(session, case.id), notifications)
+
+
+@router.post(
+    "/{case_id}/supplement",
+    status_code=204,
+    responses={
+        404: {"model": ErrorResponse},
+        409: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+    },
+)
+async def supplement(
+    case_id: str,
+    body: SupplementCreate,
+    user: Applicant,
+    session: SessionDep,
+    temporal: TemporalDep,
+    catalog: CatalogDep,
+) -> None:
+    """Answer a supplement request (补正) with exactly what was asked.
+
+    The corrected fields are validated with the same form model as the submission.
+    """
+    case = await run_in_threadpool(_own_case, session, case_id, user)
+    form = compile_form(case.scenario, case.scenario_version, catalog)
+    try:
+        clean = form.validate({**case.form, **body.fields})
+    except FormInvalid as exc:
+        raise SubmissionRejected(exc.problems) from None
+    fields = {f: clean.get(f) for f in body.fields}
+    await call_update(
+        temporal,
+        case.id,
+        ScenarioWorkflow.supplement,
+        SupplementInput(item=body.item, fields=fields, materials=body.materials),
+    )
+    case.form = clean
+    await run_in_threadpool(_save, session, case)
+
+
+@router.post(
+    "/{case_id}/withdraw",
+    status_code=204,
+    responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
+)
+async def withdraw(
+    case_id: str, body: WithdrawCreate, user: Applicant, session: SessionDep, temporal: TemporalDep
+) -> None:
+    """Withdraw a case before completion; what was done is undone (compensated)."""
+    case = await run_in_threadpool(_own_case, session, case_id, user)
+    await call_update(
+        temporal, case.id, ScenarioWorkflow.withdraw, WithdrawInput(reason=body.reason)
+    )
+
+
+def _save(session: SessionDep, case: Case) -> None:
+    session.add(case)
+    session.commit()

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from activities.models import CaseStatus, ItemStatus
 from catalog.models import Text
 from forms.messages import Problem
+from workflows.models import Decision, SupplementRequest
 
 
 class ErrorResponse(BaseModel):
@@ -75,6 +76,13 @@ class CaseItemPublic(BaseModel):
     outputs: dict[str, str]
     reason: str | None
     completed_at: datetime | None
+    due_at: datetime | None = None
+    breached: bool = False
+    department_days: float = 0.0
+    applicant_days: float = 0.0
+    supplement: dict[str, Any] | None = Field(
+        None, description="What the department asked to correct, while it waits for it."
+    )
 
 
 class Progress(BaseModel):
@@ -92,6 +100,17 @@ class Measures(BaseModel):
     baseline_days: float
     actual_days: float | None
     time_reduction: float | None
+    applicant_days: float = Field(description="Working days spent waiting for the applicant.")
+    department_days: float = Field(description="Working days the departments held reviews.")
+    breaches: int = Field(description="Reviewed items that passed their promised limit.")
+
+
+class NotificationPublic(BaseModel):
+    id: int
+    case_id: str
+    kind: str
+    text: Text
+    created_at: datetime
 
 
 class CasePublic(BaseModel):
@@ -105,7 +124,21 @@ class CasePublic(BaseModel):
     progress: Progress
     items: list[CaseItemPublic]
     outputs: dict[str, str]
+    undone: list[str] = Field(description="Items undone (compensated) when the case stopped.")
     measures: Measures
+    notifications: list[NotificationPublic] = Field(default_factory=list)
+
+
+class SupplementCreate(BaseModel):
+    """The applicant's answer to a supplement request: exactly the fields and materials asked."""
+
+    item: str
+    fields: dict[str, Any] = Field(default_factory=dict)
+    materials: list[str] = Field(default_factory=list)
+
+
+class WithdrawCreate(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class TaskPublic(BaseModel):
@@ -118,15 +151,37 @@ class TaskPublic(BaseModel):
     department: str
     status: str
     opened_at: datetime | None
+    due_at: datetime | None
+    remaining_working_days: float | None = Field(
+        description="Working days left before the promised limit; negative when overdue."
+    )
+    overdue: bool
+    breached: bool
+    holder: str | None
     decided_by: str | None
+    reason_code: str | None
     reason: str | None
+    supplement: dict[str, Any] | None
+    department_days: float
+    applicant_days: float
     fields: dict[str, Any]
     upstream: dict[str, str]
+    materials: list[Text]
 
 
 class DecisionCreate(BaseModel):
-    decision: str = Field(pattern="^(approve|reject)$", examples=["approve"])
+    """approve (optional review `data`), reject (`reason_code` from the catalog's list and
+    `reason`), or supplement (`supplement`: fields/materials of this item and a note)."""
+
+    decision: Decision = Field(examples=["approve"])
+    reason_code: str | None = Field(None, max_length=64, examples=["materials_inconsistent"])
     reason: str | None = Field(None, max_length=500)
+    data: dict[str, str] = Field(default_factory=dict)
+    supplement: SupplementRequest | None = None
+
+
+class ClaimCreate(BaseModel):
+    assignee: str | None = Field(None, description="Supervisors: the clerk to assign it to.")
 
 
 class DecisionPublic(BaseModel):

@@ -1,43 +1,67 @@
 """Department review tasks: list a department's tasks, decide one (a Temporal update)."""
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import col, select
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
 
 from activities.models import ItemStatus
 from routers.deps import CatalogDep, SessionDep, TemporalDep, require
-from routers.schemas import DecisionCreate, DecisionPublic, ErrorResponse, TaskPublic
+from routers.schemas import ClaimCreate, DecisionCreate, DecisionPublic, ErrorResponse, TaskPublic
+from routers.workflow_calls import call_update
 from store.models import Case, CaseItem, Role, User
-from workflows import case_workflow_id
-from workflows.models import DecideInput
+from workflows.models import ClaimInput, ClaimResult, DecideInput
 from workflows.scenario import ScenarioWorkflow
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 Clerk = Annotated[User, Depends(require(Role.clerk, Role.supervisor))]
 OPEN = (ItemStatus.awaiting_review,)
+WAITING = (ItemStatus.awaiting_supplement,)
+STATUS_NAMES = {ItemStatus.awaiting_review: "open", ItemStatus.awaiting_supplement: "waiting"}
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorResponse} for code in (403, 404, 409, 422)
+}
 
 
-def _task(catalog: CatalogDep, row: CaseItem, case: Case, outputs: dict[str, str]) -> TaskPublic:
-    """The task with only the form fields and upstream outputs its item declares."""
+def _task(
+    catalog: CatalogDep, row: CaseItem, case: Case, outputs: dict[str, str], now: datetime
+) -> TaskPublic:
+    """The task with only the form fields, materials and outputs its item declares."""
     spec = catalog.spec(case.scenario, case.scenario_version)
     assert spec is not None
     item = spec.item(row.item)
+    remaining = None
+    if row.due_at is not None:
+        remaining = (
+            catalog.calendar.working_days_between(now, row.due_at)
+            if row.due_at >= now
+            else -catalog.calendar.working_days_between(row.due_at, now)
+        )
+    is_open = row.status in OPEN
     return TaskPublic(
-        id=row.id,
+        id=row.id,  # type: ignore[arg-type]
         case_id=row.case_id,
         item=row.item,
-        item_name=item.name,  # type: ignore[arg-type]
+        item_name=item.name,
         department=row.department,
-        status="open" if row.status in OPEN else row.status.value,
+        status=STATUS_NAMES.get(row.status, row.status.value),
         opened_at=row.opened_at,
+        due_at=row.due_at,
+        remaining_working_days=round(remaining, 3) if remaining is not None else None,
+        overdue=bool(is_open and remaining is not None and remaining < 0),
+        breached=row.breached,
+        holder=row.holder,
         decided_by=row.decided_by,
+        reason_code=row.reason_code,
         reason=row.reason,
+        supplement=row.supplement,
+        department_days=row.department_days,
+        applicant_days=row.applicant_days,
         fields={f: case.form[f] for f in item.fields if f in case.form},
         upstream={o: outputs[o] for o in item.uses_outputs if o in outputs},
+        materials=[catalog.materials[m].name for m in item.materials],
     )
 
 
@@ -47,10 +71,15 @@ def list_tasks(
     session: SessionDep,
     catalog: CatalogDep,
     department: str | None = None,
-    status: Literal["open", "closed", "all"] = "open",
+    status: Literal["open", "overdue", "waiting", "closed", "all"] = "open",
+    holder: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[TaskPublic]:
-    """Review tasks of the clerk's own department, oldest first."""
+    """Review tasks of the clerk's own department, earliest deadline first.
+
+    `open`: waiting for the department; `overdue`: open and past the promised limit;
+    `waiting`: waiting for the applicant's supplement; `closed`: decided or cancelled.
+    """
     department = department or user.department
     if department != user.department:
         raise HTTPException(
@@ -69,35 +98,54 @@ def list_tasks(
             col(CaseItem.opened_at).is_not(None),
         )
     )
-    if status == "open":
+    now = datetime.now(UTC)
+    if status in ("open", "overdue"):
         query = query.where(col(CaseItem.status).in_(OPEN))
+    if status == "overdue":
+        query = query.where(col(CaseItem.due_at) < now)
+    elif status == "waiting":
+        query = query.where(col(CaseItem.status).in_(WAITING))
     elif status == "closed":
-        query = query.where(col(CaseItem.status).not_in(OPEN))
-    rows = session.exec(query.order_by(col(CaseItem.opened_at)).limit(limit)).all()
+        query = query.where(col(CaseItem.status).not_in(OPEN + WAITING))
+    if holder:
+        query = query.where(CaseItem.holder == holder)
+    order = (col(CaseItem.due_at), col(CaseItem.id))
+    rows = session.exec(query.order_by(*order).limit(limit)).all()
     outputs: dict[str, dict[str, str]] = {}
     case_ids = {case.id for _, case in rows}
     for other in session.exec(select(CaseItem).where(col(CaseItem.case_id).in_(case_ids))):
         outputs.setdefault(other.case_id, {}).update(other.outputs)
-    return [_task(catalog, row, case, outputs.get(case.id, {})) for row, case in rows]
+    return [_task(catalog, row, case, outputs.get(case.id, {}), now) for row, case in rows]
 
 
-ERROR_STATUS = {
-    "WrongDepartment": 403,
-    "TaskClosed": 409,
-    "ReasonRequired": 422,
-    "NotReviewed": 404,
-}
+def _held_task(session: SessionDep, task_id: int) -> CaseItem:
+    row = session.get(CaseItem, task_id)
+    if row is None or row.mode != "reviewed":
+        raise HTTPException(404, detail="没有这个审核任务 / no such review task")
+    return row
 
 
-@router.post(
-    "/{task_id}/decision",
-    responses={
-        403: {"model": ErrorResponse},
-        404: {"model": ErrorResponse},
-        409: {"model": ErrorResponse},
-        422: {"model": ErrorResponse},
-    },
-)
+@router.post("/{task_id}/claim", responses=ERRORS)
+async def claim(
+    task_id: int, body: ClaimCreate, user: Clerk, session: SessionDep, temporal: TemporalDep
+) -> ClaimResult:
+    """Take a task (one holder at a time); a supervisor may assign it to a clerk."""
+    row = await run_in_threadpool(_held_task, session, task_id)
+    return await call_update(
+        temporal,
+        row.case_id,
+        ScenarioWorkflow.claim,
+        ClaimInput(
+            item=row.item,
+            clerk=user.username,
+            department=user.department or "",
+            supervisor=user.role is Role.supervisor,
+            assignee=body.assignee,
+        ),
+    )
+
+
+@router.post("/{task_id}/decision", responses=ERRORS)
 async def decide(
     task_id: int,
     body: DecisionCreate,
@@ -105,30 +153,27 @@ async def decide(
     session: SessionDep,
     temporal: TemporalDep,
 ) -> DecisionPublic:
-    """Approve or reject a task; the case's workflow validates the decision (Temporal update)."""
-    row = session.get(CaseItem, task_id)
-    if row is None or row.mode != "reviewed":
-        raise HTTPException(404, detail="没有这个审核任务 / no such review task")
-    handle = temporal.get_workflow_handle_for(ScenarioWorkflow.run, case_workflow_id(row.case_id))
-    try:
-        result = await handle.execute_update(
-            ScenarioWorkflow.decide,
-            DecideInput(
-                item=row.item,
-                decision=body.decision,
-                reason=body.reason,
-                clerk=user.username,
-                department=user.department or "",
-            ),
-        )
-    except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        code = cause.type if isinstance(cause, ApplicationError) and cause.type else "Refused"
-        raise HTTPException(ERROR_STATUS.get(code, 409), detail=str(cause)) from None
-    except RPCError:  # the case's workflow has finished: nothing is open any more
-        raise HTTPException(
-            409, detail=("该办件已办结，任务已关闭 / the case is closed, so is its task")
-        ) from None
+    """Approve, reject (reason code and text) or ask for a supplement (补正).
+
+    The case's workflow validates the decision (Temporal update): wrong department, task not
+    held by this clerk, task closed or a missing reason are refused and change nothing.
+    """
+    row = await run_in_threadpool(_held_task, session, task_id)
+    result = await call_update(
+        temporal,
+        row.case_id,
+        ScenarioWorkflow.decide,
+        DecideInput(
+            item=row.item,
+            decision=body.decision,
+            reason_code=body.reason_code,
+            reason=body.reason,
+            data=body.data,
+            supplement=body.supplement,
+            clerk=user.username,
+            department=user.department or "",
+        ),
+    )
     return DecisionPublic(
         task_id=task_id,
         item=result.item,

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from activities.models import CaseStatus, ItemStatus
+from activities.models import CaseStatus, EventKind, ItemStatus
 
 
 def utcnow() -> datetime:
@@ -75,6 +75,10 @@ class Case(SQLModel, table=True):
     fields_typed: int
     baseline_days: float
     actual_days: float | None = None
+    applicant_days: float = 0.0
+    department_days: float = 0.0
+    breaches: int = 0
+    undone: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class CaseItem(SQLModel, table=True):
@@ -92,9 +96,55 @@ class CaseItem(SQLModel, table=True):
     status: ItemStatus = Field(default=ItemStatus.pending, index=True)
     outputs: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reason: str | None = None
+    reason_code: str | None = Field(default=None, max_length=64)
     decided_by: str | None = None
+    holder: str | None = Field(default=None, max_length=64)
     opened_at: datetime | None = _ts(nullable=True)
+    due_at: datetime | None = _ts(nullable=True, index=True)
     completed_at: datetime | None = _ts(nullable=True)
+    department_days: float = 0.0
+    applicant_days: float = 0.0
+    breached: bool = False
+    reminded_at: datetime | None = _ts(nullable=True)
+    escalated_at: datetime | None = _ts(nullable=True)
+    supplement: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class CaseEvent(SQLModel, table=True):
+    """The case's log: every transition, who caused it and when (workflow time)."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (UniqueConstraint("case_id", "item", "kind", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.id", index=True, max_length=64)
+    item: str = Field(default="", max_length=64)
+    kind: EventKind
+    at: datetime = _ts(nullable=False)
+    actor: str | None = Field(default=None, max_length=64)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Audience(StrEnum):
+    applicant = "applicant"
+    department = "department"
+    supervisor = "supervisor"
+
+
+class Notification(SQLModel, table=True):
+    """A message to the applicant or a department (embedded notifier: stored, shown in pages;
+    the SMTP notifier sends the unsent ones)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="case_event.id", index=True)
+    case_id: str = Field(index=True, max_length=64)
+    audience: Audience
+    applicant_id: int | None = Field(default=None, index=True)
+    department: str | None = Field(default=None, index=True, max_length=64)
+    kind: EventKind
+    text: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts(nullable=False)
+    sent_at: datetime | None = _ts(nullable=True)
 
 
 class SimulatedIssue(SQLModel, table=True):
@@ -109,3 +159,5 @@ class SimulatedIssue(SQLModel, table=True):
     item: str = Field(max_length=64)
     outputs: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
     issued_at: datetime = _ts(nullable=False)
+    revoked_at: datetime | None = _ts(nullable=True)
+    revoke_reason: str | None = None

@@ -1,4 +1,4 @@
-"""Inputs and results of the scenario workflow, its update and its query."""
+"""Inputs and results of the scenario workflow, its updates and its query."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -7,16 +7,19 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from activities.models import CaseStatus, ItemStatus
-from catalog.models import ScenarioSpec
+from catalog.calendar import WorkCalendar
+from catalog.models import ReviewPolicy, ScenarioSpec
 
 
 class ScenarioInput(BaseModel):
-    """A submitted case: the scenario version frozen whole, and the validated form."""
+    """A submitted case: the scenario version, calendar and review policy frozen whole."""
 
     case_id: str
     spec: ScenarioSpec
     form: dict[str, Any]
     submitted_at: datetime
+    calendar: WorkCalendar = Field(default_factory=WorkCalendar)
+    review: ReviewPolicy = Field(default_factory=ReviewPolicy)
 
 
 class ScenarioResult(BaseModel):
@@ -24,11 +27,21 @@ class ScenarioResult(BaseModel):
     status: CaseStatus
     reason: str | None = None
     outputs: dict[str, str] = Field(default_factory=dict)
+    undone: list[str] = Field(default_factory=list)
 
 
 class Decision(StrEnum):
     approve = "approve"
     reject = "reject"
+    supplement = "supplement"
+
+
+class SupplementRequest(BaseModel):
+    """What the applicant must correct (补正): fields to re-enter, materials to provide."""
+
+    fields: list[str] = Field(default_factory=list)
+    materials: list[str] = Field(default_factory=list)
+    note: str = Field(min_length=1, description="What is wrong, for the applicant.")
 
 
 class DecideInput(BaseModel):
@@ -36,9 +49,12 @@ class DecideInput(BaseModel):
 
     item: str
     decision: Decision
-    reason: str | None = None
     clerk: str
     department: str
+    reason_code: str | None = None
+    reason: str | None = None
+    data: dict[str, str] = Field(default_factory=dict, description="Review data for approval.")
+    supplement: SupplementRequest | None = None
 
 
 class DecideResult(BaseModel):
@@ -47,10 +63,46 @@ class DecideResult(BaseModel):
     decided_at: datetime
 
 
+class ClaimInput(BaseModel):
+    """A clerk takes a task; a supervisor may assign it to another clerk (`assignee`)."""
+
+    item: str
+    clerk: str
+    department: str
+    supervisor: bool = False
+    assignee: str | None = None
+
+
+class ClaimResult(BaseModel):
+    item: str
+    holder: str
+
+
+class SupplementInput(BaseModel):
+    """The applicant's answer to a supplement request: exactly what was asked."""
+
+    item: str
+    fields: dict[str, Any] = Field(default_factory=dict)
+    materials: list[str] = Field(default_factory=list)
+
+
+class WithdrawInput(BaseModel):
+    reason: str = Field(min_length=1)
+
+
+class ItemProgress(BaseModel):
+    status: ItemStatus
+    holder: str | None = None
+    due_at: datetime | None = None
+    department_days: float = 0.0
+    applicant_days: float = 0.0
+    breached: bool = False
+
+
 class CaseProgress(BaseModel):
     """Live state of a case, as the workflow holds it (query)."""
 
     status: CaseStatus
-    items: dict[str, ItemStatus]
+    items: dict[str, ItemProgress]
     outputs: dict[str, str]
     reason: str | None = None

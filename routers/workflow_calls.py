@@ -1,0 +1,44 @@
+"""Delivering a user's action to a case's workflow as a Temporal update.
+
+The workflow's validators are the authority: their refusals (ApplicationError types) become
+HTTP errors with the bilingual message the validator wrote.
+"""
+
+from typing import Any
+
+from fastapi import HTTPException
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+
+from workflows import case_workflow_id
+from workflows.scenario import ScenarioWorkflow
+
+STATUS_OF_REFUSAL = {
+    "WrongDepartment": 403,
+    "NotSupervisor": 403,
+    "NotReviewed": 404,
+    "TaskClosed": 409,
+    "TaskHeld": 409,
+    "TaskNotHeld": 409,
+    "NoSupplementAsked": 409,
+    "CaseClosed": 409,
+    "ReasonRequired": 422,
+    "SupplementInvalid": 422,
+    "SupplementMismatch": 422,
+}
+
+
+async def call_update(temporal: Client, case_id: str, update: Any, arg: Any) -> Any:
+    """Execute `update` on the case's workflow; refusals become HTTP errors."""
+    handle = temporal.get_workflow_handle_for(ScenarioWorkflow.run, case_workflow_id(case_id))
+    try:
+        return await handle.execute_update(update, arg)
+    except WorkflowUpdateFailedError as err:
+        cause = err.cause
+        kind = cause.type if isinstance(cause, ApplicationError) and cause.type else ""
+        raise HTTPException(STATUS_OF_REFUSAL.get(kind, 409), detail=str(cause)) from None
+    except RPCError:  # the workflow has finished: nothing is open any more
+        raise HTTPException(
+            409, detail="该办件已结束，无法再处理 / the case is closed; nothing is open"
+        ) from None
