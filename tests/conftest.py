@@ -70,7 +70,11 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
-DB_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: runs against PostgreSQL on 127.0.0.1:5432")
+
+
+DB_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres, id="postgresql")]
 
 
 @pytest.fixture(scope="session")
@@ -99,17 +103,28 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     return request.getfixturevalue(f"{request.param}_engine")
 
 
+def database_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
 @pytest.fixture
-def settings(engine: Engine) -> Settings:
-    return Settings(database_url=str(engine.url.render_as_string(hide_password=False)))
+def settings(engine: Engine, tmp_path: Path) -> Settings:
+    """Settings of one test: its database, a fresh scenario task queue, nothing under ./data."""
+    return Settings(
+        database_url=database_url(engine),
+        scenario_task_queue=f"scenarios-{uuid.uuid4().hex[:12]}",
+        data_dir=tmp_path / "data",
+        secret_key=f"test-{uuid.uuid4().hex}",
+    )
 
 
 class Workers:
-    """All onego workers of one test, with a fresh scenario task queue."""
+    """All onego workers of one test: the scenario workflows on the test's own task queue
+    (`settings.scenario_task_queue`) and every department's activities."""
 
     def __init__(self, client: Client, engine: Engine, settings: Settings):
         self.client = client
-        self.task_queue = f"scenarios-{uuid.uuid4().hex[:8]}"
+        self.task_queue = settings.scenario_task_queue
         executor = ThreadPoolExecutor(max_workers=8)
         self._stack = AsyncExitStack()
         self._stack.callback(executor.shutdown)
