@@ -1,0 +1,160 @@
+"""The newborn case through the API on the dev server: one form, ten items, a clerk's review."""
+
+from datetime import date
+
+import pytest
+from stdnum.cn import ric
+
+from store.models import Role
+from tests.conftest import Workers
+from tests.helpers import Api
+
+pytestmark = pytest.mark.timeout(90)
+
+NEWBORN_OUTPUTS = {
+    "childbirth_registration_no",
+    "birth_certificate_no",
+    "vaccination_record_no",
+    "citizen_id",
+    "hukou_no",
+    "insurance_no",
+    "premium_receipt_no",
+    "ss_card_no",
+    "reimbursement_no",
+    "allowance_no",
+    "childcare_subsidy_no",
+}
+
+
+async def newborn_metrics(api: Api) -> dict:
+    manager = await api.account(Role.manager)
+    response = await api.http.get("/api/v1/metrics/scenarios", headers=manager.headers)
+    assert response.status_code == 200, response.text
+    rows = [row for row in response.json() if row["scenario"] == "newborn"]
+    return rows[0] if rows else {}
+
+
+async def test_newborn_case_from_form_to_completion(api: Api, workers: Workers) -> None:
+    form_response = await api.http.get("/api/v1/scenarios/newborn/form")
+    assert form_response.status_code == 200
+    form = form_response.json()["examples"][0]
+    before = await newborn_metrics(api)
+    applicant = await api.account(Role.applicant)
+    clerk = await api.account(Role.clerk, "public-security")
+
+    created = await api.submit(applicant, form)
+    assert created.status_code == 201, created.text
+    case_id = created.json()["id"]
+    assert created.json()["progress"]["total"] == 10
+
+    waiting = await api.wait_for_review(applicant, case_id)
+    assert waiting["status"] == "running"
+    assert waiting["progress"]["done"] < 10
+    # Registration waits for the birth certificate number, so that one is issued by now.
+    assert "birth_certificate_no" in waiting["outputs"]
+    assert "citizen_id" not in waiting["outputs"]
+
+    task = await api.open_task(clerk, case_id)
+    assert task["item"] == "household_registration"
+    assert task["department"] == "public-security"
+    assert task["upstream"] == {"birth_certificate_no": waiting["outputs"]["birth_certificate_no"]}
+    assert task["fields"]["baby_name"] == form["baby_name"]
+    assert "mother_bank_account" not in task["fields"]  # only what the item declares
+    claimed = await api.claim(clerk, task["id"])
+    assert claimed.status_code == 200, claimed.text
+    approved = await api.decide(clerk, task["id"], "approve")
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["decision"] == "approve"
+    again = await api.decide(clerk, task["id"], "approve")
+    assert again.status_code == 409, again.text
+
+    case = await api.wait_case(applicant, case_id, lambda c: c["status"] == "completed")
+    assert case["progress"]["done"] == case["progress"]["total"] == 10
+    assert case["progress"]["text"]["en"] == "10 of 10 done"
+    assert {i["status"] for i in case["items"]} == {"done"}
+    assert {i["department"] for i in case["items"]} == {
+        "health",
+        "public-security",
+        "medical-insurance",
+        "human-resources",
+        "tax",
+    }
+    household = next(i for i in case["items"] if i["code"] == "household_registration")
+    assert household["outputs"].keys() == {"citizen_id", "hukou_no"}
+    assert set(case["outputs"]) == NEWBORN_OUTPUTS
+    assert case["outputs"]["birth_certificate_no"].startswith("Q")
+
+    citizen_id = case["outputs"]["citizen_id"]
+    assert ric.is_valid(citizen_id), citizen_id
+    assert citizen_id[:6] == form["household_division"]
+    assert ric.get_birth_date(citizen_id) == date.fromisoformat(form["baby_birth_date"])
+    assert int(citizen_id[16]) % 2 == (1 if form["baby_sex"] == "male" else 0)
+
+    measures = case["measures"]
+    assert measures["materials_baseline"] == 31
+    assert measures["materials_provided"] == 8
+    assert measures["baseline_days"] == 80.0
+    assert measures["actual_days"] is not None
+    assert 0 <= measures["actual_days"] < 1
+    assert case["completed_at"] is not None
+
+    after = await newborn_metrics(api)
+    base = {k: before.get(k, 0) for k in ("cases", "completed", "materials_baseline")}
+    assert after["cases"] - base["cases"] == 1
+    assert after["completed"] - base["completed"] == 1
+    assert after["materials_baseline"] - base["materials_baseline"] == 31
+    assert after["materials_provided"] - before.get("materials_provided", 0) == 8
+    assert after["baseline_days"] - before.get("baseline_days", 0.0) == pytest.approx(80.0)
+    assert after["actual_days"] - before.get("actual_days", 0.0) == pytest.approx(
+        measures["actual_days"], abs=1e-6
+    )
+
+
+async def test_cases_are_private_and_metrics_are_for_managers(api: Api, workers: Workers) -> None:
+    owner = await api.account(Role.applicant)
+    other = await api.account(Role.applicant)
+    clerk = await api.account(Role.clerk, "public-security")
+    manager = await api.account(Role.manager)
+    created = await api.submit(owner)
+    assert created.status_code == 201, created.text
+    case_id = created.json()["id"]
+
+    assert (
+        await api.http.get(f"/api/v1/cases/{case_id}", headers=other.headers)
+    ).status_code == 404
+    mine = await api.http.get("/api/v1/cases", headers=other.headers)
+    assert mine.status_code == 200 and mine.json() == []
+    assert (
+        await api.http.get(f"/api/v1/cases/{case_id}", headers=owner.headers)
+    ).status_code == 200
+    seen = await api.http.get(f"/api/v1/cases/{case_id}", headers=manager.headers)
+    assert seen.status_code == 200
+    assert (await api.http.get(f"/api/v1/cases/{case_id}")).status_code == 401
+
+    assert (
+        await api.http.get("/api/v1/metrics/scenarios", headers=clerk.headers)
+    ).status_code == 403
+    assert (
+        await api.http.get("/api/v1/metrics/scenarios", headers=owner.headers)
+    ).status_code == 403
+    assert (
+        await api.http.get("/api/v1/metrics/scenarios", headers=manager.headers)
+    ).status_code == 200
+    # Applicants do not decide review tasks.
+    assert (await api.http.get("/api/v1/tasks", headers=owner.headers)).status_code == 403
+    await api.wait_for_review(owner, case_id)
+
+
+async def test_catalog_endpoints_are_public(api: Api) -> None:
+    listed = await api.http.get("/api/v1/scenarios")
+    assert listed.status_code == 200
+    assert {"code": "newborn", "items": 10}.items() <= listed.json()[0].items()
+    detail = (await api.http.get("/api/v1/scenarios/newborn")).json()
+    household = next(i for i in detail["items_detail"] if i["code"] == "household_registration")
+    assert household["department"] == "public-security"
+    assert household["mode"] == "reviewed"
+    assert household["requires"] == ["birth_medical_certificate"]
+    assert detail["reduction"]["materials_baseline"] == 31
+    missing = await api.http.get("/api/v1/scenarios/no-such-thing/form")
+    assert missing.status_code == 404
+    assert missing.json()["problems"][0]["code"] == "unknown_scenario"
