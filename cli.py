@@ -41,6 +41,9 @@ def users_add(
     role: Annotated[Role, typer.Option(help="applicant|clerk|supervisor|manager|admin")],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
     department: Annotated[str | None, typer.Option(help="Department code (clerks)")] = None,
+    email: Annotated[str | None, typer.Option(help="For notifications by e-mail")] = None,
+    resident_id: Annotated[str | None, typer.Option(help="Registry key (applicants)")] = None,
+    credit_code: Annotated[str | None, typer.Option(help="Registry key (businesses)")] = None,
 ) -> None:
     """Create a user with a hashed password."""
     catalog = load_catalog()
@@ -50,7 +53,16 @@ def users_add(
         raise typer.Exit(2)
     with Session(_engine()) as session:
         try:
-            user = add_user(session, name, password, role, department)
+            user = add_user(
+                session,
+                name,
+                password,
+                role,
+                department,
+                email=email,
+                resident_id=resident_id,
+                credit_code=credit_code,
+            )
         except UserExists:
             console.print(f"[red]用户已存在 / user already exists:[/] {name}")
             raise typer.Exit(1) from None

@@ -16,8 +16,10 @@ from temporalio.worker import Worker
 
 from activities.read_model import ReadModelActivities
 from activities.registry import DEPARTMENT_ACTIVITIES
+from activities.resilience import CircuitBreaker, ResilientDepartment
 from activities.simulated import SimulatedDepartment
 from catalog.loader import Catalog, get_catalog
+from core.notifier import SmtpNotifier, run_dispatcher
 from core.settings import Settings, get_settings
 from core.temporal import connect
 from store.db import create_schema, make_engine
@@ -48,7 +50,12 @@ def department_worker(
     client: Client, department: str, engine: Engine, settings: Settings
 ) -> Worker:
     """The worker of one department's activities on its own task queue."""
-    adapter = SimulatedDepartment(engine, settings.sim_latency_ms, settings.sim_failure_rate)
+    adapter = ResilientDepartment(
+        SimulatedDepartment(engine, settings.sim_latency_ms, settings.sim_failure_rate),
+        department,
+        timeout=settings.department_timeout_s,
+        breaker=CircuitBreaker(settings.breaker_failures, settings.breaker_reset_s),
+    )
     activities = DEPARTMENT_ACTIVITIES[department](adapter)
     return Worker(
         client,
@@ -66,7 +73,11 @@ async def run(departments: list[str], workflows: bool, settings: Settings) -> No
         if workflows:
             workers.append(workflow_worker(client, engine, executor, settings.scenario_task_queue))
         logging.info("serving %s", [w.task_queue for w in workers])
-        await asyncio.gather(*(w.run() for w in workers))
+        tasks = [w.run() for w in workers]
+        if workflows and settings.smtp_host:
+            notifier = SmtpNotifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
+            tasks.append(run_dispatcher(engine, notifier))
+        await asyncio.gather(*tasks)
 
 
 def main(argv: list[str] | None = None) -> None:

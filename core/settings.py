@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     registry_token: str = Field(
         "", description="Token for the data-exchange service (and for serving /exchange/v1)."
     )
+    department_timeout_s: float = Field(30.0, gt=0, description="Per-call department timeout.")
+    breaker_failures: int = Field(5, ge=1, description="Failures that open a circuit.")
+    breaker_reset_s: float = Field(30.0, gt=0, description="Seconds before a trial call.")
+    smtp_host: str = Field("", description="SMTP server for notifications; empty: stored only.")
+    smtp_port: int = 25
+    smtp_sender: str = "onego@localhost"
     sim_latency_ms: int = Field(0, ge=0, description="Simulated departments' response latency.")
     sim_failure_rate: float = Field(
         0.0, ge=0.0, lt=1.0, description="Share of simulated department calls that fail."

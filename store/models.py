@@ -51,6 +51,7 @@ class User(SQLModel, table=True):
     display_name: str = ""
     resident_id: str | None = Field(default=None, max_length=18, description="Registry key")
     credit_code: str | None = Field(default=None, max_length=18, description="For businesses")
+    email: str | None = Field(default=None, max_length=254, description="For notifications")
 
 
 class Case(SQLModel, table=True):

@@ -41,6 +41,7 @@ def add_user(
     display_name: str = "",
     resident_id: str | None = None,
     credit_code: str | None = None,
+    email: str | None = None,
 ) -> User:
     """Create a user; clerks and supervisors belong to a department."""
     if role in (Role.clerk, Role.supervisor) and not department:
@@ -55,6 +56,7 @@ def add_user(
         display_name=display_name or username,
         resident_id=resident_id,
         credit_code=credit_code,
+        email=email,
     )
     session.add(user)
     session.commit()

@@ -1,0 +1,141 @@
+"""Departments as plug-ins: a flaky department still completes every case once; the
+scenario workflow and department workers run as separate processes."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from activities.models import CaseStatus, ItemStatus
+from catalog.loader import get_catalog
+from core.settings import Settings
+from core.submission import submit
+from store.db import create_schema, make_engine
+from store.models import CaseItem, Role, SimulatedIssue
+from store.users import add_user
+from tests.conftest import Workers
+from tests.helpers import newborn_form, unique, wait_until
+from workflows import case_workflow_id
+from workflows.models import ClaimInput, DecideInput, Decision, ScenarioResult
+from workflows.scenario import ScenarioWorkflow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def run_case(client: Client, engine: Engine, task_queue: str) -> ScenarioResult:
+    """Submit a newborn case, approve its review when it opens, return its result."""
+    with Session(engine) as session:
+        applicant = add_user(session, unique("applicant"), "pw", Role.applicant)
+        assert applicant.id is not None
+        case, _ = await submit(
+            session,
+            client,
+            get_catalog(),
+            applicant.id,
+            "newborn",
+            newborn_form(),
+            task_queue=task_queue,
+        )
+
+    def review_open() -> bool:
+        with Session(engine) as session:
+            row = session.exec(
+                select(CaseItem).where(
+                    CaseItem.case_id == case.id, CaseItem.item == "household_registration"
+                )
+            ).one()
+            return row.status is ItemStatus.awaiting_review
+
+    await wait_until(review_open, timeout=60, what="review task open")
+    handle = client.get_workflow_handle_for(ScenarioWorkflow.run, case_workflow_id(case.id))
+    clerk = {"item": "household_registration", "clerk": "clerk", "department": "public-security"}
+    await handle.execute_update(ScenarioWorkflow.claim, ClaimInput(**clerk))
+    await handle.execute_update(
+        ScenarioWorkflow.decide, DecideInput(**clerk, decision=Decision.approve)
+    )
+    return await handle.result()
+
+
+def ledger(engine: Engine, case_id: str) -> dict[str, dict[str, str]]:
+    with Session(engine) as session:
+        rows = session.exec(select(SimulatedIssue).where(SimulatedIssue.case_id == case_id)).all()
+    assert len(rows) == len({r.item for r in rows})  # one issue per (case, item)
+    return {r.item: r.outputs for r in rows}
+
+
+@pytest.mark.timeout(240)
+async def test_a_flaky_department_still_completes_every_case_each_output_once(
+    dev_env: WorkflowEnvironment, sqlite_engine: Engine, tmp_path: Path
+):
+    """Every department call fails half the time; Temporal retries with backoff (real time on
+    the dev server) and the breaker fails fast while a department looks down."""
+    settings = Settings(
+        database_url=str(sqlite_engine.url),
+        scenario_task_queue=unique("scenarios"),
+        data_dir=tmp_path,
+        sim_failure_rate=0.5,
+        breaker_failures=3,
+        breaker_reset_s=0.2,
+    )
+    async with Workers(dev_env.client, sqlite_engine, settings):
+        results = await asyncio.gather(
+            *(
+                run_case(dev_env.client, sqlite_engine, settings.scenario_task_queue)
+                for _ in range(4)
+            )
+        )
+    for result in results:
+        assert result.status is CaseStatus.completed
+        issued = ledger(sqlite_engine, result.case_id)
+        assert len(issued) == 10
+        assert {k: v for outputs in issued.values() for k, v in outputs.items()} == result.outputs
+
+
+@pytest.mark.timeout(120)
+async def test_workflow_worker_and_department_workers_in_separate_processes(
+    dev_env: WorkflowEnvironment, tmp_path: Path
+):
+    database = f"sqlite:///{tmp_path / 'onego.db'}"
+    engine = make_engine(database)
+    create_schema(engine)
+    queue = f"scenarios-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "SCENARIO_TASK_QUEUE": queue,
+        "DATA_DIR": str(tmp_path),
+        "TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+    }
+    commands = [
+        ["--workflows-only"],
+        ["--department", "health", "--department", "public-security"],
+        [
+            "--department",
+            "medical-insurance",
+            "--department",
+            "human-resources",
+            "--department",
+            "tax",
+        ],
+    ]
+    processes = [
+        subprocess.Popen([sys.executable, "worker.py", *args], cwd=ROOT, env=env)
+        for args in commands
+    ]
+    try:
+        result = await run_case(dev_env.client, engine, queue)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+    assert result.status is CaseStatus.completed
+    assert len(ledger(engine, result.case_id)) == 10
