@@ -28,3 +28,13 @@ class HealthActivities(DepartmentActivities):
     async def register_childcare_subsidy(self, request: ItemRequest) -> ItemResult:
         """育儿补贴及科学育儿指导登记."""
         return await self._perform(request)
+
+    @activity.defn
+    async def assess_disability(self, request: ItemRequest) -> ItemResult:
+        """残疾评定 / Disability assessment."""
+        return await self._perform(request)
+
+    @activity.defn
+    async def issue_death_certificate(self, request: ItemRequest) -> ItemResult:
+        """居民死亡医学证明（推断）书签发 / Medical certificate of death."""
+        return await self._perform(request)
