@@ -15,6 +15,7 @@ from rich.table import Table
 from sqlmodel import Session
 
 from catalog.loader import CatalogError, load_catalog
+from catalog.report import reduction_markdown
 from core.settings import get_settings
 from store.db import create_schema, make_engine
 from store.models import Role
@@ -22,7 +23,7 @@ from store.users import DEMO_PASSWORD, DEMO_USERS, UserExists, add_user, seed_de
 
 app = typer.Typer(help="onego: 一件事一次办 — one thing, one go.", no_args_is_help=True)
 users = typer.Typer(help="Manage users.", no_args_is_help=True)
-catalog_app = typer.Typer(help="Check the scenario catalog.", no_args_is_help=True)
+catalog_app = typer.Typer(help="Lint the catalog, report reductions.", no_args_is_help=True)
 app.add_typer(users, name="users")
 app.add_typer(catalog_app, name="catalog")
 console = Console()
@@ -86,6 +87,19 @@ def catalog_lint(data_dir: Path | None = None) -> None:
         f"[green]✓[/] {len(catalog.scenarios)} scenario versions, {len(catalog.items)} items, "
         f"{len(catalog.fields)} fields, {len(catalog.materials)} materials"
     )
+
+
+@catalog_app.command("report")
+def catalog_report(data_dir: Path | None = None) -> None:
+    """Print the reduction table (Markdown) of every scenario; docs/reductions.md is its output."""
+    try:
+        catalog = load_catalog(data_dir) if data_dir else load_catalog()
+    except CatalogError as exc:
+        errors = Console(stderr=True)
+        for problem in exc.problems:
+            errors.print(f"[red]✗[/] {problem}")
+        raise typer.Exit(1) from None
+    typer.echo(reduction_markdown(catalog), nl=False)
 
 
 def _wait_for_port(host: str, port: int, timeout: float, what: str) -> None:
