@@ -123,7 +123,7 @@ class Catalog:
 
 def _read_list(path: Path, model: type[M], problems: list[Problem]) -> dict[str, M]:
     """Parse a YAML list of entries into models keyed by code, noting every bad entry."""
-    raw: Any = _yaml(path) or []
+    raw: Any = _yaml(path, problems) or []
     entries = raw if isinstance(raw, list) else [raw]
     result: dict[str, M] = {}
     for index, entry in enumerate(entries):
@@ -290,7 +290,9 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
         for key in found.keys() & scenarios.keys():
             problems.append(Problem(path.name, f"{key[0]} v{key[1]}", "duplicated code"))
         scenarios.update(found)
-    problems += _check_references(departments, fields, materials, items, scenarios, registries)
+    unreadable = any(p.message.startswith(("not valid YAML", "file is missing")) for p in problems)
+    if not unreadable:  # references into a file that did not load would all look broken
+        problems += _check_references(departments, fields, materials, items, scenarios, registries)
     problems += [
         Problem("fields.yaml", f.code, f"unknown section '{f.section}'")
         for f in fields.values()
@@ -316,7 +318,7 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
 def _read_one(path: Path, model: type[M], problems: list[Problem]) -> M:
     """Parse a YAML mapping into one model, noting its problems (then a default is used)."""
     try:
-        return model.model_validate(_yaml(path))
+        return model.model_validate(_yaml(path, problems) or {})
     except ValidationError as exc:
         problems += [
             Problem(path.name, ".".join(map(str, e["loc"])) or "-", e["msg"]) for e in exc.errors()
@@ -324,8 +326,19 @@ def _read_one(path: Path, model: type[M], problems: list[Problem]) -> M:
         return model.model_construct()
 
 
-def _yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+def _yaml(path: Path, problems: list[Problem]) -> Any:
+    """The file's YAML, or None with a located problem if it is missing or not YAML."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(Problem(path.name, "-", "file is missing"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "-"
+        problems.append(
+            Problem(path.name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}")
+        )
+    return None
 
 
 @lru_cache
