@@ -10,8 +10,8 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, make_url
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -90,11 +90,20 @@ def postgres_engine() -> Iterator[Engine]:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432 (.ci/run starts it)")
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    engine = make_engine(POSTGRES_URL)
-    SQLModel.metadata.drop_all(engine)
+    # A schema of this session's own: test runs started side by side (CI, several
+    # checkouts) share the database, and dropping its tables would break the others.
+    schema = f"onego_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = make_engine(url.render_as_string(hide_password=False))
     create_schema(engine)
     yield engine
     engine.dispose()
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
 
 
 @pytest.fixture(params=DB_BACKENDS)
