@@ -16,6 +16,8 @@ from registries.base import RegistryAdapter
 from store.models import Role, User
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
+# The web pages keep the same bearer token in this HttpOnly cookie.
+TOKEN_COOKIE = "onego_token"
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -46,11 +48,16 @@ CatalogDep = Annotated[Catalog, Depends(get_catalog_dep)]
 RegistriesDep = Annotated[RegistryAdapter, Depends(get_registries)]
 
 
+def user_of_token(session: Session, settings: Settings, token: str | None) -> User | None:
+    """The user a token (bearer header or cookie) was issued to; None if invalid or expired."""
+    subject = token_subject(token, settings.resolved_secret_key) if token else None
+    return session.get(User, int(subject)) if subject and subject.isdigit() else None
+
+
 def get_current_user(
     session: SessionDep, settings: SettingsDep, token: Annotated[str, Depends(oauth2)]
 ) -> User:
-    subject = token_subject(token, settings.resolved_secret_key)
-    user = session.get(User, int(subject)) if subject and subject.isdigit() else None
+    user = user_of_token(session, settings, token)
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -61,6 +68,15 @@ def get_current_user(
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_cookie_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
+    """The browser's user: the same token as the bearer one, read from the HttpOnly cookie;
+    None when signed out or expired (pages then send the browser to the login page)."""
+    return user_of_token(session, settings, request.cookies.get(TOKEN_COOKIE))
+
+
+CookieUser = Annotated[User | None, Depends(get_cookie_user)]
 
 
 def identity_of(user: User) -> Identity:

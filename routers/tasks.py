@@ -1,13 +1,16 @@
 """Department review tasks: list a department's tasks, decide one (a Temporal update)."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
+from temporalio.client import Client
 
 from activities.models import ItemStatus
+from catalog.loader import Catalog
 from routers.deps import CatalogDep, SessionDep, TemporalDep, require
 from routers.schemas import ClaimCreate, DecisionCreate, DecisionPublic, ErrorResponse, TaskPublic
 from routers.workflow_calls import call_update
@@ -26,7 +29,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 
 def _task(
-    catalog: CatalogDep, row: CaseItem, case: Case, outputs: dict[str, str], now: datetime
+    catalog: Catalog, row: CaseItem, case: Case, outputs: dict[str, str], now: datetime
 ) -> TaskPublic:
     """The task with only the form fields, materials and outputs its item declares."""
     spec = catalog.spec(case.scenario, case.scenario_version)
@@ -65,30 +68,18 @@ def _task(
     )
 
 
-@router.get("")
-def list_tasks(
-    user: Clerk,
-    session: SessionDep,
-    catalog: CatalogDep,
-    department: str | None = None,
-    status: Literal["open", "overdue", "waiting", "closed", "all"] = "open",
-    holder: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[TaskPublic]:
-    """Review tasks of the clerk's own department, earliest deadline first.
+TaskStatus = Literal["open", "overdue", "waiting", "closed", "all"]
 
-    `open`: waiting for the department; `overdue`: open and past the promised limit;
-    `waiting`: waiting for the applicant's supplement; `closed`: decided or cancelled.
-    """
-    department = department or user.department
-    if department != user.department:
-        raise HTTPException(
-            403,
-            detail=(
-                f"只能查看本部门（{user.department}）的任务 / "
-                f"you may list only your department's tasks ({user.department})"
-            ),
-        )
+
+def department_tasks(
+    session: Session,
+    catalog: Catalog,
+    department: str,
+    status: TaskStatus = "open",
+    holder: str | None = None,
+    limit: int = 100,
+) -> list[TaskPublic]:
+    """A department's review tasks, earliest deadline first (the API and the inbox pages)."""
     query = (
         select(CaseItem, Case)
         .join(Case)
@@ -111,6 +102,22 @@ def list_tasks(
         query = query.where(CaseItem.holder == holder)
     order = (col(CaseItem.due_at), col(CaseItem.id))
     rows = session.exec(query.order_by(*order).limit(limit)).all()
+    return _tasks(session, catalog, rows, now)
+
+
+def department_task(session: Session, catalog: Catalog, task_id: int) -> TaskPublic | None:
+    """One review task as its department sees it, or None if there is no such task."""
+    row = session.get(CaseItem, task_id)
+    if row is None or row.mode != "reviewed" or row.opened_at is None:
+        return None
+    case = session.get(Case, row.case_id)
+    assert case is not None
+    return _tasks(session, catalog, [(row, case)], datetime.now(UTC))[0]
+
+
+def _tasks(
+    session: Session, catalog: Catalog, rows: Sequence[tuple[CaseItem, Case]], now: datetime
+) -> list[TaskPublic]:
     outputs: dict[str, dict[str, str]] = {}
     case_ids = {case.id for _, case in rows}
     for other in session.exec(select(CaseItem).where(col(CaseItem.case_id).in_(case_ids))):
@@ -118,19 +125,45 @@ def list_tasks(
     return [_task(catalog, row, case, outputs.get(case.id, {}), now) for row, case in rows]
 
 
-def _held_task(session: SessionDep, task_id: int) -> CaseItem:
+@router.get("")
+def list_tasks(
+    user: Clerk,
+    session: SessionDep,
+    catalog: CatalogDep,
+    department: str | None = None,
+    status: TaskStatus = "open",
+    holder: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[TaskPublic]:
+    """Review tasks of the clerk's own department, earliest deadline first.
+
+    `open`: waiting for the department; `overdue`: open and past the promised limit;
+    `waiting`: waiting for the applicant's supplement; `closed`: decided or cancelled.
+    """
+    department = department or user.department
+    if department != user.department:
+        raise HTTPException(
+            403,
+            detail=(
+                f"只能查看本部门（{user.department}）的任务 / "
+                f"you may list only your department's tasks ({user.department})"
+            ),
+        )
+    return department_tasks(session, catalog, department, status, holder, limit)
+
+
+def review_row(session: Session, task_id: int) -> CaseItem:
+    """The reviewed case item behind a task id; 404 if there is none."""
     row = session.get(CaseItem, task_id)
     if row is None or row.mode != "reviewed":
         raise HTTPException(404, detail="没有这个审核任务 / no such review task")
     return row
 
 
-@router.post("/{task_id}/claim", responses=ERRORS)
-async def claim(
-    task_id: int, body: ClaimCreate, user: Clerk, session: SessionDep, temporal: TemporalDep
+async def claim_task(
+    temporal: Client, row: CaseItem, user: User, assignee: str | None = None
 ) -> ClaimResult:
-    """Take a task (one holder at a time); a supervisor may assign it to a clerk."""
-    row = await run_in_threadpool(_held_task, session, task_id)
+    """Deliver a claim (or a supervisor's assignment) to the case's workflow."""
     return await call_update(
         temporal,
         row.case_id,
@@ -140,25 +173,15 @@ async def claim(
             clerk=user.username,
             department=user.department or "",
             supervisor=user.role is Role.supervisor,
-            assignee=body.assignee,
+            assignee=assignee,
         ),
     )
 
 
-@router.post("/{task_id}/decision", responses=ERRORS)
-async def decide(
-    task_id: int,
-    body: DecisionCreate,
-    user: Clerk,
-    session: SessionDep,
-    temporal: TemporalDep,
+async def decide_task(
+    temporal: Client, row: CaseItem, user: User, body: DecisionCreate
 ) -> DecisionPublic:
-    """Approve, reject (reason code and text) or ask for a supplement (补正).
-
-    The case's workflow validates the decision (Temporal update): wrong department, task not
-    held by this clerk, task closed or a missing reason are refused and change nothing.
-    """
-    row = await run_in_threadpool(_held_task, session, task_id)
+    """Deliver a decision to the case's workflow; its validator accepts or refuses it."""
     result = await call_update(
         temporal,
         row.case_id,
@@ -175,8 +198,34 @@ async def decide(
         ),
     )
     return DecisionPublic(
-        task_id=task_id,
+        task_id=row.id,  # type: ignore[arg-type]
         item=result.item,
         decision=result.decision.value,
         decided_at=result.decided_at,
     )
+
+
+@router.post("/{task_id}/claim", responses=ERRORS)
+async def claim(
+    task_id: int, body: ClaimCreate, user: Clerk, session: SessionDep, temporal: TemporalDep
+) -> ClaimResult:
+    """Take a task (one holder at a time); a supervisor may assign it to a clerk."""
+    row = await run_in_threadpool(review_row, session, task_id)
+    return await claim_task(temporal, row, user, body.assignee)
+
+
+@router.post("/{task_id}/decision", responses=ERRORS)
+async def decide(
+    task_id: int,
+    body: DecisionCreate,
+    user: Clerk,
+    session: SessionDep,
+    temporal: TemporalDep,
+) -> DecisionPublic:
+    """Approve, reject (reason code and text) or ask for a supplement (补正).
+
+    The case's workflow validates the decision (Temporal update): wrong department, task not
+    held by this clerk, task closed or a missing reason are refused and change nothing.
+    """
+    row = await run_in_threadpool(review_row, session, task_id)
+    return await decide_task(temporal, row, user, body)
