@@ -12,9 +12,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS='-k scenario -x'`.
 PYTEST_ARGS ?=
-# Debian packages: chromium (browser tests), fonts-noto-cjk (Chinese pages and PDFs),
-# Pango (weasyprint).
-SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+# Debian packages: chromium (browser tests, driven by Playwright; no browser is downloaded),
+# fonts-noto-cjk (Chinese pages and PDFs), Pango and HarfBuzz's subsetter (weasyprint).
+SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
+	libharfbuzz-subset0
 
 .PHONY: help venv system-deps run test bench lint clean
 

@@ -22,6 +22,7 @@ from registries.http import HttpRegistries
 from routers import auth, cases, exchange, metrics, scenarios, tasks
 from routers.schemas import ErrorResponse
 from store.db import create_schema, make_engine
+from web import install as install_web
 
 log = logging.getLogger("onego.api")
 
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(v1)
     if settings.registry_token:
         app.include_router(exchange.router)
+    install_web(app)  # the pages (web/): applicants' and departments' HTML, /static
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

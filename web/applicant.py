@@ -1,0 +1,303 @@
+"""The applicant's pages: the services, the unified form, the cases (issue 3).
+
+The form is drawn from the scenario's compiled form and prefilled by `forms.prefill`; a
+posted form goes to `core.submission.submit` like POST /api/v1/cases. A case is shown
+through the API's own functions (`routers.cases`), so an applicant sees only their cases.
+"""
+
+import uuid
+from functools import partial
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from starlette.datastructures import FormData
+
+from catalog.loader import Catalog
+from catalog.models import Audience, Scenario
+from catalog.reform import reform_figures
+from core.submission import SubmissionRejected, submit
+from forms.messages import Problem
+from forms.prefill import prefill
+from forms.unified import CompiledForm, compile_form
+from routers import cases as case_api
+from routers.deps import (
+    CatalogDep,
+    CookieUser,
+    RegistriesDep,
+    SessionDep,
+    SettingsDep,
+    TemporalDep,
+    identity_of,
+)
+from routers.schemas import CasePublic, SupplementCreate, WithdrawCreate
+from store.models import Case, User
+from web.common import AnyUser, Applicant, not_found, redirect, refusal, render
+from web.fields import by_field, form_sections, read_form
+
+router = APIRouter(include_in_schema=False)
+
+
+def _scenario(catalog: Catalog, code: str) -> Scenario:
+    scenario = catalog.scenario(code)
+    if scenario is None:
+        raise not_found()
+    return scenario
+
+
+@router.get("/")
+def scenario_list(request: Request, catalog: CatalogDep, user: CookieUser) -> Response:
+    """Every scenario by audience: stage, items and how many materials and days it saves."""
+    groups: dict[Audience, list[dict[str, Any]]] = {audience: [] for audience in Audience}
+    for scenario in catalog.latest_versions():
+        spec = catalog.spec(scenario.code, scenario.version)
+        assert spec is not None
+        figures = reform_figures(catalog, spec)
+        groups[scenario.audience].append({"scenario": scenario, "figures": figures})
+    return render(request, "scenarios.html", {"groups": groups}, user=user)
+
+
+# -- the unified form -----------------------------------------------------------------------
+def _form_page(
+    request: Request,
+    catalog: Catalog,
+    scenario: Scenario,
+    user: User,
+    values: dict[str, Any],
+    sources: dict[str, str],
+    fetched: list[str],
+    asked: list[str],
+    key: str,
+    problems: list[Problem] | None = None,
+) -> Response:
+    form = compile_form(scenario.code, scenario.version, catalog)
+    sections = form_sections(catalog, form, values, problems or [], sources)
+    drawn = {f.code for s in sections for f in s.fields}
+    located, general = by_field(problems or [])
+    general += [p for code, p in located.items() if code not in drawn]
+    context = {
+        "scenario": scenario,
+        "sections": sections,
+        "problems": problems or [],
+        "general": general,
+        "key": key,
+        "fetched": [catalog.materials[m].name for m in fetched],
+        "asked": [catalog.materials[m].name for m in asked],
+    }
+    return render(request, "apply.html", context, 422 if problems else 200, user)
+
+
+async def _prefilled(
+    catalog: Catalog, scenario: Scenario, registries: RegistriesDep, user: User
+) -> Any:
+    spec = catalog.spec(scenario.code, scenario.version)
+    assert spec is not None
+    return await prefill(catalog, spec, registries, identity_of(user))
+
+
+@router.get("/scenarios/{code}/apply")
+async def apply_page(
+    code: str, request: Request, user: Applicant, catalog: CatalogDep, registries: RegistriesDep
+) -> Response:
+    """The unified form, prefilled from the shared registries for the signed-in applicant."""
+    scenario = _scenario(catalog, code)
+    found = await _prefilled(catalog, scenario, registries, user)
+    return _form_page(
+        request,
+        catalog,
+        scenario,
+        user,
+        found.values,
+        found.sources,
+        found.fetched_materials,
+        found.asked_materials,
+        key=uuid.uuid4().hex,
+    )
+
+
+@router.post("/scenarios/{code}/apply")
+async def apply(
+    code: str,
+    request: Request,
+    user: Applicant,
+    session: SessionDep,
+    temporal: TemporalDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    registries: RegistriesDep,
+) -> Response:
+    """Submit the form like POST /api/v1/cases: every problem is shown at its field."""
+    scenario = _scenario(catalog, code)
+    posted = await request.form()
+    form: CompiledForm = compile_form(scenario.code, scenario.version, catalog)
+    data = read_form(form, posted)
+    # The page's key makes a repeated submission (a double click, a reload) the same case.
+    key = str(posted.get("idempotency_key") or "")[:128] or None
+    try:
+        assert user.id is not None
+        case, _ = await submit(
+            session,
+            temporal,
+            catalog,
+            user.id,
+            scenario.code,
+            data,
+            key,
+            task_queue=settings.scenario_task_queue,
+            registries=registries,
+            identity=identity_of(user),
+        )
+    except SubmissionRejected as exc:
+        found = await _prefilled(catalog, scenario, registries, user)
+        return _form_page(
+            request,
+            catalog,
+            scenario,
+            user,
+            _raw(posted),
+            found.sources,
+            found.fetched_materials,
+            found.asked_materials,
+            key=key or uuid.uuid4().hex,
+            problems=exc.problems,
+        )
+    return redirect(f"/cases/{case.id}?msg=submitted")
+
+
+def _raw(posted: FormData) -> dict[str, Any]:
+    """What the applicant typed, to show it again next to the problems."""
+    return {k: v for k, v in posted.items() if isinstance(v, str)}
+
+
+# -- cases ----------------------------------------------------------------------------------
+@router.get("/cases")
+def case_list(
+    request: Request, user: Applicant, session: SessionDep, catalog: CatalogDep
+) -> Response:
+    """The applicant's own cases, newest first."""
+    cases = case_api.list_cases(user, session, catalog)
+    names = {s.code: s.name for s in catalog.latest_versions()}
+    return render(request, "cases.html", {"cases": cases, "names": names}, user=user)
+
+
+def _case_view(catalog: Catalog, case: CasePublic) -> dict[str, Any]:
+    spec = catalog.spec(case.scenario, case.scenario_version)
+    assert spec is not None
+    output_labels = {o.code: o.label for item in spec.items for o in item.outputs}
+    return {
+        "case": case,
+        "scenario": catalog.scenario(case.scenario, case.scenario_version),
+        "output_labels": output_labels,
+        "item_names": {item.code: item.name for item in spec.items},
+        "material_names": {code: m.name for code, m in catalog.materials.items()},
+    }
+
+
+def _case_page(
+    request: Request,
+    user: User,
+    session: SessionDep,
+    catalog: Catalog,
+    case_id: str,
+    problems: list[Problem] | None = None,
+    values: dict[str, Any] | None = None,
+    message: Any = None,
+    status_code: int = 200,
+) -> Response:
+    case = _visible(session, catalog, case_id, user)
+    context = _case_view(catalog, case)
+    form = compile_form(case.scenario, case.scenario_version, catalog)
+    stored = session.get(Case, case_id)
+    assert stored is not None
+    supplements = []
+    for item in case.items:
+        if item.supplement is None:
+            continue
+        asked = list(item.supplement.get("fields", []))
+        supplements.append(
+            {
+                "item": item,
+                "request": item.supplement,
+                "sections": form_sections(
+                    catalog, form, {**stored.form, **(values or {})}, problems or [], only=asked
+                ),
+            }
+        )
+    context.update(
+        supplements=supplements,
+        problems=problems or [],
+        message=message,
+        can_withdraw=case.status.value in ("submitted", "running"),
+    )
+    return render(request, "case.html", context, status_code, user)
+
+
+@router.get("/cases/{case_id}")
+def case_page(
+    case_id: str, request: Request, user: AnyUser, session: SessionDep, catalog: CatalogDep
+) -> Response:
+    """Status, items with their departments, outputs, measures, messages; a supplement form
+    while an item waits for one; withdrawal while the case runs."""
+    return _case_page(request, user, session, catalog, case_id)
+
+
+@router.post("/cases/{case_id}/supplement")
+async def supplement(
+    case_id: str,
+    request: Request,
+    user: Applicant,
+    session: SessionDep,
+    temporal: TemporalDep,
+    catalog: CatalogDep,
+) -> Response:
+    """Answer a supplement request exactly as POST /api/v1/cases/{id}/supplement does."""
+    posted = await request.form()
+    item = str(posted.get("item") or "")
+    case = await run_in_threadpool(_visible, session, catalog, case_id, user)
+    asked = next((i.supplement for i in case.items if i.code == item and i.supplement), {})
+    form = compile_form(case.scenario, case.scenario_version, catalog)
+    body = SupplementCreate(
+        item=item,
+        fields=read_form(form, posted, only=asked.get("fields", [])),
+        materials=[str(m) for m in posted.getlist("materials")],
+    )
+    again = partial(_case_page, request, user, session, catalog, case_id)
+    try:
+        await case_api.supplement(case_id, body, user, session, temporal, catalog)
+    except SubmissionRejected as exc:
+        return await run_in_threadpool(
+            again, problems=exc.problems, values=_raw(posted), status_code=422
+        )
+    except HTTPException as exc:
+        return await run_in_threadpool(again, message=refusal(exc), status_code=exc.status_code)
+    return redirect(f"/cases/{case_id}?msg=supplemented")
+
+
+@router.post("/cases/{case_id}/withdraw")
+async def withdraw(
+    case_id: str,
+    request: Request,
+    user: Applicant,
+    session: SessionDep,
+    temporal: TemporalDep,
+    catalog: CatalogDep,
+) -> Response:
+    """Withdraw the case as POST /api/v1/cases/{id}/withdraw does."""
+    posted = await request.form()
+    reason = str(posted.get("reason") or "").strip()[:500] or "-"
+    await run_in_threadpool(_visible, session, catalog, case_id, user)
+    try:
+        await case_api.withdraw(case_id, WithdrawCreate(reason=reason), user, session, temporal)
+    except HTTPException as exc:
+        again = partial(_case_page, request, user, session, catalog, case_id)
+        return await run_in_threadpool(again, message=refusal(exc), status_code=exc.status_code)
+    return redirect(f"/cases/{case_id}?msg=withdrawn")
+
+
+def _visible(session: SessionDep, catalog: Catalog, case_id: str, user: User) -> CasePublic:
+    """The case through the API's own visibility rule; anything else is "not found"."""
+    try:
+        return case_api.get_case(case_id, user, session, catalog)
+    except HTTPException:
+        raise not_found() from None

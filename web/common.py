@@ -1,0 +1,144 @@
+"""What every page family shares: the Jinja2 environment, rendering in the visitor's
+language, the signed-in browser user, and the error pages."""
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from catalog.calendar import CHINA_TZ
+from catalog.models import Text
+from routers.deps import CookieUser
+from store.models import Role, User
+from web.i18n import LANG_COOKIE, MESSAGES, both, lang_of, pick, split_bilingual, translate
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+STAFF = (Role.clerk, Role.supervisor)
+ERROR_TYPE = re.compile(r"^[A-Z][A-Za-z]+: ")
+
+
+class PageError(Exception):
+    """A page that cannot be shown: rendered as an error page in the visitor's language."""
+
+    def __init__(self, status_code: int, message: Text):
+        self.status_code = status_code
+        self.message = message
+
+
+class LoginRequired(Exception):
+    """The page needs a signed-in user: the browser is sent to the login page."""
+
+
+def not_found() -> PageError:
+    return PageError(404, both("error.not_found"))
+
+
+def refusal(exc: HTTPException) -> Text:
+    """The bilingual message of an API refusal (workflow validators write "中文 / English";
+    the error's type, e.g. "TaskHeld: ", is for programs and is left out)."""
+    if isinstance(exc.detail, dict):
+        message = exc.detail.get("message") or {}
+        return Text(zh=str(message.get("zh", "")), en=str(message.get("en", "")))
+    return split_bilingual(ERROR_TYPE.sub("", str(exc.detail), count=1))
+
+
+def local_time(value: datetime | None, with_time: bool = True) -> str:
+    """A timestamp in China time (the service's calendar), as the pages show it."""
+    if value is None:
+        return "—"
+    return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+
+
+def days(value: float | None) -> str:
+    """Working days with one decimal, without a trailing .0."""
+    if value is None:
+        return "—"
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    user: User | None = None,
+) -> HTMLResponse:
+    """Render a page in the visitor's language; `?lang=` is remembered in a cookie."""
+    lang = lang_of(request)
+    flash = f"flash.{request.query_params.get('msg')}"
+    page: dict[str, Any] = {
+        "lang": lang,
+        "user": user,
+        "t": lambda key, **values: translate(lang, key, **values),
+        "tx": lambda text: pick(text, lang),
+        "local_time": local_time,
+        "days": days,
+        "path": request.url.path,
+        "flash": translate(lang, flash) if flash in MESSAGES else None,
+        "lang_url": lambda code: _with_lang(request, code),
+        "Role": Role,
+    }
+    page.update(context or {})
+    response = templates.TemplateResponse(request, template, page, status_code=status_code)
+    if request.query_params.get("lang") == lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
+    return response
+
+
+def _with_lang(request: Request, code: str) -> str:
+    """This page in another language (the other query parameters kept, the flash dropped)."""
+    query = {k: v for k, v in request.query_params.items() if k not in ("lang", "msg")}
+    return f"{request.url.path}?{urlencode({**query, 'lang': code})}"
+
+
+def render_text(template: str, lang: str, context: dict[str, Any]) -> str:
+    """Render a template to a string (the notice PDF), outside of a request."""
+    page = {
+        "lang": lang,
+        "t": lambda key, **values: translate(lang, key, **values),
+        "tx": lambda text: pick(text, lang),
+        "local_time": local_time,
+        "days": days,
+        **context,
+    }
+    return templates.get_template(template).render(page)
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a POST: see the result with a GET (303)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def signed_in(*roles: Role) -> Callable[..., User]:
+    """A page dependency: the signed-in user, with one of `roles` if any are given."""
+
+    def check(user: CookieUser) -> User:
+        if user is None:
+            raise LoginRequired()
+        if roles and user.role not in roles:
+            raise PageError(403, both("error.forbidden"))
+        return user
+
+    return check
+
+
+Applicant = Annotated[User, Depends(signed_in(Role.applicant))]
+Staff = Annotated[User, Depends(signed_in(*STAFF))]
+AnyUser = Annotated[User, Depends(signed_in())]
+
+
+def login_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return redirect(f"/login?next={quote(target)}")
+
+
+def error_page(request: Request, exc: PageError, user: User | None = None) -> HTMLResponse:
+    return render(request, "error.html", {"message": exc.message}, exc.status_code, user)

@@ -1,0 +1,229 @@
+"""The department's pages (issue 4): the inbox, the team backlog, one task and its decisions.
+
+Tasks come from `routers.tasks.department_tasks` / `department_task` (the same queries and
+the same "only this item's data" projection as GET /api/v1/tasks); claims and decisions go
+to the case's workflow through `claim_task` / `decide_task` (Temporal updates), whose
+validators are the authority: a refusal is shown in both languages and changes nothing.
+"""
+
+from collections import Counter
+from functools import partial
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlmodel import col, select
+
+from catalog.loader import Catalog
+from catalog.models import FieldType, Text
+from forms.messages import problems_from
+from routers.deps import CatalogDep, SessionDep, TemporalDep
+from routers.schemas import DecisionCreate
+from routers.tasks import claim_task, decide_task, department_task, department_tasks, review_row
+from store.models import Audience, Case, CaseItem, Notification, Role, User
+from web.common import STAFF, Staff, not_found, redirect, refusal, render
+from web.i18n import LANGS, both, translate
+from web.notice import build_notice
+
+router = APIRouter(include_in_schema=False)
+Tab = Literal["open", "overdue", "waiting", "closed", "all"]
+TABS: tuple[Tab, ...] = ("open", "overdue", "waiting", "closed", "all")
+# Decision form inputs -> their labels, for problems found before the workflow is asked.
+INPUT_LABELS = {"note": "task.supplement_note", "reason": "task.reject_text"}
+
+
+def _department_name(catalog: Catalog, user: User) -> Text:
+    department = catalog.departments.get(user.department or "")
+    return department.name if department else Text(zh=user.department or "", en="")
+
+
+def _notifications(session: SessionDep, user: User) -> list[Notification]:
+    audiences = [Audience.department]
+    if user.role is Role.supervisor:
+        audiences.append(Audience.supervisor)
+    query = (
+        select(Notification)
+        .where(Notification.department == user.department)
+        .where(col(Notification.audience).in_(audiences))
+        .order_by(col(Notification.id).desc())
+        .limit(20)
+    )
+    return list(session.exec(query))
+
+
+def _staff(session: SessionDep, department: str) -> list[User]:
+    query = select(User).where(User.department == department, col(User.role).in_(STAFF))
+    return list(session.exec(query.order_by(col(User.username))))
+
+
+@router.get("/inbox")
+def inbox(
+    request: Request, user: Staff, session: SessionDep, catalog: CatalogDep, status: Tab = "open"
+) -> Response:
+    """Open tasks by deadline with the working time left; a supervisor also sees the team's
+    backlog by holder, the overdue tasks and can assign tasks."""
+    department = user.department or ""
+    tasks = department_tasks(session, catalog, department, status, limit=500)
+    context: dict[str, Any] = {
+        "department": _department_name(catalog, user),
+        "tasks": tasks,
+        "tab": status,
+        "tabs": TABS,
+        "notifications": _notifications(session, user),
+    }
+    if user.role is Role.supervisor:
+        backlog = department_tasks(session, catalog, department, "open", limit=500)
+        context["team"] = {
+            "open": len(backlog),
+            "overdue": sum(t.overdue for t in backlog),
+            "unassigned": sum(t.holder is None for t in backlog),
+            "by_holder": sorted(Counter(t.holder for t in backlog if t.holder).items()),
+        }
+        context["staff"] = _staff(session, department)
+    return render(request, "inbox.html", context, user=user)
+
+
+def _value(catalog: Catalog, code: str, value: Any) -> Text:
+    definition = catalog.fields[code]
+    if definition.type is FieldType.boolean:
+        return both("form.yes") if value else both("form.no")
+    if option := definition.options.get(str(value)):
+        return option
+    return Text(zh=str(value), en=str(value))
+
+
+def _task_page(
+    request: Request,
+    user: User,
+    session: SessionDep,
+    catalog: Catalog,
+    task_id: int,
+    message: Text | None = None,
+    status_code: int = 200,
+) -> Response:
+    task = department_task(session, catalog, task_id)
+    if task is None or task.department != user.department:
+        raise not_found()
+    case = session.get(Case, task.case_id)
+    assert case is not None
+    spec = catalog.spec(case.scenario, case.scenario_version)
+    assert spec is not None
+    item = spec.item(task.item)
+    scenario = catalog.scenario(case.scenario, case.scenario_version)
+    assert scenario is not None
+    notice = build_notice(catalog, scenario)
+    output_labels = {o.code: o.label for i in spec.items for o in i.outputs}
+    context = {
+        "task": task,
+        "scenario": scenario,
+        # The item's materials as the notice lists them: asked, fetched or from another item.
+        "materials": next(n.materials for n in notice.items if n.item.code == task.item),
+        "fields": [
+            (catalog.fields[code].label, _value(catalog, code, value))
+            for code, value in task.fields.items()
+        ],
+        "upstream": [(output_labels.get(code), value) for code, value in task.upstream.items()],
+        "item_fields": [(code, catalog.fields[code].label) for code in item.fields],
+        "item_materials": [(code, catalog.materials[code].name) for code in item.materials],
+        "reasons": list(catalog.review.reject_reasons.items()),
+        "staff": _staff(session, user.department or "") if user.role is Role.supervisor else [],
+        "message": message,
+        "held": task.holder == user.username,
+    }
+    return render(request, "task.html", context, status_code, user)
+
+
+@router.get("/inbox/tasks/{task_id}")
+def task_page(
+    task_id: int, request: Request, user: Staff, session: SessionDep, catalog: CatalogDep
+) -> Response:
+    """One task: the case data its item needs and nothing more, and the decision forms."""
+    return _task_page(request, user, session, catalog, task_id)
+
+
+def _own_row(session: SessionDep, task_id: int, user: User) -> CaseItem:
+    try:
+        row = review_row(session, task_id)
+    except HTTPException:
+        raise not_found() from None
+    if row.department != user.department:
+        raise not_found()
+    return row
+
+
+@router.post("/inbox/tasks/{task_id}/claim")
+async def claim(
+    task_id: int,
+    request: Request,
+    user: Staff,
+    session: SessionDep,
+    temporal: TemporalDep,
+    catalog: CatalogDep,
+) -> Response:
+    """Claim the task, or (supervisors) assign it to a clerk of the department."""
+    posted = await request.form()
+    assignee = str(posted.get("assignee") or "").strip() or None
+    row = await run_in_threadpool(_own_row, session, task_id, user)
+    again = partial(_task_page, request, user, session, catalog, task_id)
+    try:
+        await claim_task(temporal, row, user, assignee)
+    except HTTPException as exc:
+        return await run_in_threadpool(again, refusal(exc), exc.status_code)
+    if assignee and posted.get("back") == "inbox":
+        return redirect("/inbox?msg=assigned")
+    return redirect(f"/inbox/tasks/{task_id}?msg={'assigned' if assignee else 'claimed'}")
+
+
+def _decision(posted: Any) -> DecisionCreate:
+    decision = str(posted.get("decision") or "")
+    body: dict[str, Any] = {"decision": decision}
+    if decision == "reject":
+        body["reason_code"] = str(posted.get("reason_code") or "") or None
+        body["reason"] = str(posted.get("reason") or "")
+    elif decision == "supplement":
+        note = str(posted.get("note") or "").strip()
+        body["supplement"] = {
+            "fields": [str(f) for f in posted.getlist("fields")],
+            "materials": [str(m) for m in posted.getlist("materials")],
+            "note": note,
+        }
+        body["reason"] = note or None  # the applicant's notification quotes it
+    return DecisionCreate.model_validate(body)
+
+
+def _input_problems(exc: ValidationError) -> Text:
+    texts = {}
+    for lang in LANGS:
+        parts = []
+        for problem in problems_from(exc.errors(), prefix=None):
+            name = problem.loc.rsplit(".", 1)[-1]
+            label = translate(lang, INPUT_LABELS[name]) if name in INPUT_LABELS else name
+            parts.append(f"{label}: {getattr(problem.message, lang)}")
+        texts[lang] = translate(lang, "task.decision_problems", problems="; ".join(parts))
+    return Text(**texts)
+
+
+@router.post("/inbox/tasks/{task_id}/decide")
+async def decide(
+    task_id: int,
+    request: Request,
+    user: Staff,
+    session: SessionDep,
+    temporal: TemporalDep,
+    catalog: CatalogDep,
+) -> Response:
+    """Approve, reject (reason code and explanation) or ask for a supplement."""
+    posted = await request.form()
+    row = await run_in_threadpool(_own_row, session, task_id, user)
+    again = partial(_task_page, request, user, session, catalog, task_id)
+    try:
+        body = _decision(posted)
+    except ValidationError as exc:
+        return await run_in_threadpool(again, _input_problems(exc), 422)
+    try:
+        await decide_task(temporal, row, user, body)
+    except HTTPException as exc:
+        return await run_in_threadpool(again, refusal(exc), exc.status_code)
+    return redirect(f"/inbox?msg={body.decision.value}")
