@@ -16,6 +16,10 @@ LANG_COOKIE = "onego_lang"
 
 # key -> (zh-CN, English); {name} placeholders are filled by t(key, name=...).
 MESSAGES: dict[str, tuple[str, str]] = {
+    # punctuation
+    "ui.paren": ("（{text}）", " ({text})"),
+    "ui.colon": ("：", ": "),
+    "ui.list_sep": ("、", ", "),
     # layout
     "site.name": ("一件事一次办", "One thing, one go"),
     "site.tagline": ("一次告知 · 一表申报 · 一网办理", "One notice · one form · one case"),

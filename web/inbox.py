@@ -200,8 +200,9 @@ def _input_problems(exc: ValidationError) -> Text:
         for problem in problems_from(exc.errors(), prefix=None):
             name = problem.loc.rsplit(".", 1)[-1]
             label = translate(lang, INPUT_LABELS[name]) if name in INPUT_LABELS else name
-            parts.append(f"{label}: {getattr(problem.message, lang)}")
-        texts[lang] = translate(lang, "task.decision_problems", problems="; ".join(parts))
+            parts.append(f"{label}{translate(lang, 'ui.colon')}{getattr(problem.message, lang)}")
+        problems = translate(lang, "ui.list_sep").join(parts)
+        texts[lang] = translate(lang, "task.decision_problems", problems=problems)
     return Text(**texts)
 
 

@@ -3,6 +3,7 @@ one scenario, as a page and as a PDF (weasyprint, Noto Sans CJK for the Chinese)
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -63,8 +64,7 @@ def condition_text(catalog: Catalog, when: Condition) -> Text:
     for lang in LANGS:
         label = getattr(catalog.fields[when.field].label, lang)
         if when.one_of:
-            sep = "、" if lang == "zh" else ", "
-            values = sep.join(
+            values = translate(lang, "ui.list_sep").join(
                 f"“{_value_label(catalog, when.field, v, lang)}”" for v in when.one_of
             )
             texts[lang] = translate(lang, "notice.when_one_of", label=label, values=values)
@@ -132,12 +132,25 @@ def notice_page(code: str, request: Request, catalog: CatalogDep, user: CookieUs
 @router.get("/scenarios/{code}/notice.pdf")
 def notice_pdf(code: str, request: Request, catalog: CatalogDep) -> Response:
     """The same notice as a PDF, in the visitor's language."""
+    scenario = catalog.scenario(code)
+    if scenario is None:
+        raise not_found()
+    lang = lang_of(request)
+    name = f"{getattr(scenario.name, lang)}-{translate(lang, 'notice.title')}.pdf"
+    disposition = f"attachment; filename=\"notice-{code}.pdf\"; filename*=UTF-8''{quote(name)}"
+    return Response(
+        notice_pdf_bytes(catalog, scenario.code, scenario.version, lang),
+        media_type="application/pdf",
+        headers={"Content-Disposition": disposition},
+    )
+
+
+@lru_cache(maxsize=64)
+def notice_pdf_bytes(catalog: Catalog, code: str, version: int, lang: str) -> bytes:
+    """Render a notice once per catalog, scenario version and language (seconds of CPU)."""
     from weasyprint import HTML  # slow to import; only this page needs it
 
-    notice = _notice(catalog, code)
-    lang = lang_of(request)
-    html = render_text("notice_pdf.html", lang, {"notice": notice})
-    pdf = HTML(string=html, base_url=str(HERE / "static")).write_pdf()  # nothing fetched
-    name = f"{getattr(notice.scenario.name, lang)}-{translate(lang, 'notice.title')}.pdf"
-    disposition = f"attachment; filename=\"notice-{code}.pdf\"; filename*=UTF-8''{quote(name)}"
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
+    scenario = catalog.scenario(code, version)
+    assert scenario is not None
+    html = render_text("notice_pdf.html", lang, {"notice": build_notice(catalog, scenario)})
+    return HTML(string=html, base_url=str(HERE / "static")).write_pdf()  # nothing fetched
