@@ -1,0 +1,187 @@
+"""The applicant's pages in Chromium: services, notice (HTML and PDF), the unified form with
+prefilled values and inline errors, the case page; the English switch."""
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+from sqlmodel import Session
+
+from catalog.loader import get_catalog
+from store.models import Role
+from store.users import DEMO_IDENTITIES
+from tests.helpers import count_cases
+from tests.web.conftest import Site
+from tests.web.pages import fill_form, recent
+
+pytestmark = pytest.mark.timeout(60)
+CASE_URL = re.compile(r"/cases/([0-9a-f-]{36})")
+
+
+def _user_id(site: Site, username: str) -> int:
+    from sqlmodel import select
+
+    from store.models import User
+
+    with Session(site.engine) as session:
+        user = session.exec(select(User).where(User.username == username)).one()
+        assert user.id is not None
+        return user.id
+
+
+async def test_newborn_case_submitted_through_the_browser(site: Site, visit) -> None:
+    catalog = get_catalog(site.settings.catalog_dir)
+    username = site.user(Role.applicant, **DEMO_IDENTITIES["applicant"])
+    v = await visit()
+    page = v.page
+
+    await v.goto("/")
+    await v.shot("newborn-01-scenarios")
+    card = page.locator('section.scenario[data-code="newborn"]')
+    await card.wait_for()
+    assert "新生儿出生一件事" in await card.inner_text()
+
+    await card.locator("a", has_text="在线申报").click()
+    await page.wait_for_url(re.compile(r"/login\?next="))
+    await v.shot("newborn-02-login")
+    await page.fill("#username", username)
+    await page.fill("#password", "correct horse battery staple")
+    async with page.expect_navigation():
+        await page.click("button[type=submit]")
+    assert page.url.endswith("/scenarios/newborn/apply")
+
+    # Prefilled from the population registry, marked as such.
+    mother = page.locator('.field[data-field="mother_name"]')
+    assert await page.locator('[name="mother_name"]').input_value() == "李芳"
+    assert "已预填（来自人口基础信息库）" in await mother.locator(".prefilled").inner_text()
+    assert await page.locator('[name="father_id"]').input_value() == "500103199705120015"
+    assert await page.locator('.field[data-field="baby_name"] .prefilled').count() == 0
+    await v.shot("newborn-03-form-prefilled")
+
+    # One broken field: the bank card number's check digit.
+    values = {
+        "baby_name": "王小雨",
+        "baby_sex": "female",
+        "baby_birth_date": recent(),
+        "birth_weight_g": 3250,
+        "mother_bank_account": "6222020200112233445",
+    }
+    await fill_form(page, catalog, "newborn", values)
+    await v.submit("#submit")
+    await v.shot("newborn-04-form-error")
+    assert page.url.endswith("/scenarios/newborn/apply")
+    error = page.locator('.field[data-field="mother_bank_account"] .error')
+    assert "银行卡号无效" in await error.inner_text()
+    assert "申请有 1 处需要修改" in await page.locator("#form-problems").inner_text()
+    assert await page.locator('[name="baby_name"]').input_value() == "王小雨"  # kept
+    assert await page.locator('[name="baby_sex"]').input_value() == "female"
+    assert count_cases(site.engine, _user_id(site, username)) == 0
+
+    await page.fill('[name="mother_bank_account"]', "6222020200112233446")
+    await v.submit("#submit")
+    match = CASE_URL.search(page.url)
+    assert match, page.url
+    assert "申请已提交" in await page.locator(".flash").inner_text()
+    assert "新生儿出生一件事" in await page.locator("h1").inner_text()
+    assert await page.locator("#items tbody tr").count() == 10
+    # The automatic items run at once; the household registration waits for the police.
+    household = page.locator('#items tr[data-item="household_registration"]')
+    for _ in range(60):
+        if "部门审核中" in await household.inner_text():
+            break
+        await page.wait_for_timeout(250)
+        await page.reload()
+    assert "部门审核中" in await household.inner_text()
+    assert "公安局" in await household.inner_text()
+    assert "出生医学证明编号" in await page.locator("#items").inner_text()
+    assert "逐项办理" in await page.locator("#measures").inner_text()
+    await v.shot("newborn-05-case")
+
+
+async def test_restaurant_case_submitted_through_the_browser(site: Site, visit) -> None:
+    catalog = get_catalog(site.settings.catalog_dir)
+    username = site.user(Role.applicant, **DEMO_IDENTITIES["business"])
+    v = await visit()
+    page = v.page
+    await v.login(username, "/scenarios/open_restaurant/apply", shot="restaurant-00-login")
+    assert page.url.endswith("/scenarios/open_restaurant/apply")
+    assert (
+        await page.locator('[name="enterprise_name"]').input_value() == "重庆山城小面餐饮有限公司"
+    )
+    assert (
+        "已预填（来自法人基础信息库）"
+        in await page.locator('.field[data-field="enterprise_name"] .prefilled').inner_text()
+    )
+    # The signboard's text is asked only when the applicant wants a signboard.
+    signboard = page.locator('.field[data-field="signboard_text"]')
+    assert not await signboard.is_visible()
+    await v.shot("restaurant-01-form")
+    await page.check('[name="install_signboard"]')
+    assert await signboard.is_visible()
+    await fill_form(page, catalog, "open_restaurant", {"sell_tobacco": False})
+    await v.shot("restaurant-02-form-filled")
+    await v.submit("#submit")
+    assert CASE_URL.search(page.url), page.url
+    await v.shot("restaurant-03-case")
+    assert "开办餐饮店一件事" in await page.locator("h1").inner_text()
+    items = page.locator("#items")
+    assert await items.locator('tr[data-item="outdoor_signboard"]').count() == 1
+    assert await items.locator('tr[data-item="tobacco_retail_licence"]').count() == 0
+
+    await v.goto("/cases")
+    await v.shot("restaurant-04-my-cases")
+    assert await page.locator("tr[data-case]").count() == 1
+
+
+async def test_english_switch_is_remembered(site: Site, visit) -> None:
+    v = await visit()
+    page = v.page
+    await v.goto("/")
+    await v.shot("english-00-scenarios-zh")
+    assert await page.locator("html").get_attribute("lang") == "zh-CN"
+    assert "办事指南" in await page.locator("h1").inner_text()
+    async with page.expect_navigation():
+        await page.click("a[lang=en]")
+    await v.shot("english-01-scenarios")
+    assert await page.locator("html").get_attribute("lang") == "en"
+    assert "services" in await page.locator("h1").inner_text()
+    # Remembered: the next page, without ?lang, is English too.
+    await v.goto("/scenarios/newborn/notice")
+    await v.shot("english-02-notice")
+    assert "Newborn birth · Notice of everything needed" in await page.locator("h1").inner_text()
+    assert "Fetched from registries" in await page.locator(".summary").inner_text()
+    await v.goto("/login")
+    await v.shot("english-03-login")
+    assert await page.locator("button[type=submit]").inner_text() == "Sign in"
+    async with page.expect_navigation():
+        await page.click("a[lang=zh-CN]")
+    await v.shot("english-04-login-zh")
+    assert "登录" in await page.locator("h1").inner_text()
+
+
+async def test_notice_page_and_pdf(site: Site, visit) -> None:
+    v = await visit()
+    page = v.page
+    await v.goto("/scenarios/newborn/notice")
+    await v.shot("notice-01-newborn")
+    table = page.locator("table.notice-items")
+    assert await table.locator("tbody tr").count() == 10
+    household = await table.locator('tr[data-item="household_registration"]').inner_text()
+    assert "公安局" in household
+    assert "共享库调取" in household  # the household register comes from the population registry
+    assert "由“出生医学证明首次签发”产出" in household
+    async with page.expect_download() as info:
+        await page.click("#notice-pdf")
+    download = await info.value
+    assert download.suggested_filename == "新生儿出生一件事-一次告知书.pdf"
+    text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO((await download.path()).read_bytes())).pages
+    )
+    assert "新生儿出生一件事" in text
+    assert "一次告知书" in text
+
+    await v.goto("/scenarios/open_restaurant/notice")
+    await v.shot("notice-02-restaurant")
+    signboard = await table.locator('tr[data-item="outdoor_signboard"]').inner_text()
+    assert "当“设置户外招牌”为“是”时办理" in signboard
