@@ -136,6 +136,10 @@ AnyUser = Annotated[User, Depends(signed_in())]
 
 
 def login_redirect(request: Request) -> Response:
+    """To the login page, and back to this page afterwards (a form post cannot be
+    replayed: the user starts again from the home page)."""
+    if request.method != "GET":
+        return redirect("/login")
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return redirect(f"/login?next={quote(target)}")
 

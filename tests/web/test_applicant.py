@@ -129,8 +129,23 @@ async def test_restaurant_case_submitted_through_the_browser(site: Site, visit) 
     assert await items.locator('tr[data-item="outdoor_signboard"]').count() == 1
     assert await items.locator('tr[data-item="tobacco_retail_licence"]').count() == 0
 
+    # The reviews are pending: the applicant withdraws the case.
+    case_url = page.url
+    page.once("dialog", lambda dialog: dialog.accept())
+    await page.fill("#withdraw-reason", "改为下月开业")
+    await v.submit("form[action$='/withdraw'] button")
+    assert "申请已撤回" in await page.locator(".flash").inner_text()
+    for _ in range(40):
+        if "已撤回" in await page.locator("#case-status").inner_text():
+            break
+        await page.wait_for_timeout(250)
+        await page.goto(case_url)
+    await v.shot("restaurant-04-withdrawn")
+    assert "已撤回" in await page.locator("#case-status").inner_text()
+    assert "改为下月开业" in await page.locator("main").inner_text()
+
     await v.goto("/cases")
-    await v.shot("restaurant-04-my-cases")
+    await v.shot("restaurant-05-my-cases")
     assert await page.locator("tr[data-case]").count() == 1
 
 
