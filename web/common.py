@@ -120,9 +120,10 @@ def redirect(url: str) -> RedirectResponse:
 def signed_in(*roles: Role) -> Callable[..., User]:
     """A page dependency: the signed-in user, with one of `roles` if any are given."""
 
-    def check(user: CookieUser) -> User:
+    def check(request: Request, user: CookieUser) -> User:
         if user is None:
             raise LoginRequired()
+        request.state.user = user  # for the error page's header
         if roles and user.role not in roles:
             raise PageError(403, both("error.forbidden"))
         return user
@@ -144,5 +145,6 @@ def login_redirect(request: Request) -> Response:
     return redirect(f"/login?next={quote(target)}")
 
 
-def error_page(request: Request, exc: PageError, user: User | None = None) -> HTMLResponse:
+def error_page(request: Request, exc: PageError) -> HTMLResponse:
+    user = getattr(request.state, "user", None)
     return render(request, "error.html", {"message": exc.message}, exc.status_code, user)
