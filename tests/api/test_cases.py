@@ -7,7 +7,7 @@ from stdnum.cn import ric
 
 from store.models import Role
 from tests.conftest import Workers
-from tests.helpers import Api
+from tests.helpers import Account, Api
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -26,8 +26,7 @@ NEWBORN_OUTPUTS = {
 }
 
 
-async def newborn_metrics(api: Api) -> dict:
-    manager = await api.account(Role.manager)
+async def newborn_metrics(api: Api, manager: Account) -> dict:
     response = await api.http.get("/api/v1/metrics/scenarios", headers=manager.headers)
     assert response.status_code == 200, response.text
     rows = [row for row in response.json() if row["scenario"] == "newborn"]
@@ -38,7 +37,8 @@ async def test_newborn_case_from_form_to_completion(api: Api, workers: Workers) 
     form_response = await api.http.get("/api/v1/scenarios/newborn/form")
     assert form_response.status_code == 200
     form = form_response.json()["examples"][0]
-    before = await newborn_metrics(api)
+    manager = await api.account(Role.manager)
+    before = await newborn_metrics(api, manager)
     applicant = await api.account(Role.applicant)
     clerk = await api.account(Role.clerk, "public-security")
 
@@ -98,7 +98,7 @@ async def test_newborn_case_from_form_to_completion(api: Api, workers: Workers) 
     assert 0 <= measures["actual_days"] < 1
     assert case["completed_at"] is not None
 
-    after = await newborn_metrics(api)
+    after = await newborn_metrics(api, manager)
     base = {k: before.get(k, 0) for k in ("cases", "completed", "materials_baseline")}
     assert after["cases"] - base["cases"] == 1
     assert after["completed"] - base["completed"] == 1

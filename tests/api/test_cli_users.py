@@ -27,6 +27,8 @@ def users_add(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+# The CLI's database code is the API's: one backend is enough here.
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 async def test_users_add_hashes_the_password_and_the_user_logs_in(
     api: Api, cli_settings: None
 ) -> None:

@@ -74,8 +74,6 @@ def test_unknown_department(data_dir: Path) -> None:
     edit_item(data_dir, "household_registration", lambda i: i.update(department="public-safety"))
     expected = Problem("items.yaml", "household_registration", "unknown department 'public-safety'")
     assert expected in problems_of(data_dir)
-    code, output = lint(data_dir)
-    assert code == 1 and squeeze(str(expected)) in squeeze(output)
 
 
 def test_dependency_cycle(data_dir: Path) -> None:
@@ -99,8 +97,6 @@ def test_dependency_cycle(data_dir: Path) -> None:
     assert len(cycles) == 1, cycles
     assert "childbirth_registration" in cycles[0].message
     assert "birth_medical_certificate" in cycles[0].message
-    code, output = lint(data_dir)
-    assert code == 1 and "dependency cycle" in output
 
 
 def test_output_nobody_produces(data_dir: Path) -> None:
@@ -121,8 +117,6 @@ def test_output_nobody_produces(data_dir: Path) -> None:
     assert any(p.entry == "newborn v1" and "'ghost_certificate_no'" in p.message for p in found), (
         found
     )
-    code, output = lint(data_dir)
-    assert code == 1 and "ghost_certificate_no" in output
 
 
 def test_duplicated_item_code(data_dir: Path) -> None:
@@ -130,8 +124,6 @@ def test_duplicated_item_code(data_dir: Path) -> None:
     edit(data_dir / "items.yaml", lambda entries: [*entries, dict(items[0])])
     expected = Problem("items.yaml", items[0]["code"], "duplicated code")
     assert expected in problems_of(data_dir)
-    code, output = lint(data_dir)
-    assert code == 1 and squeeze(str(expected)) in squeeze(output)
 
 
 def test_duplicated_scenario_version(data_dir: Path) -> None:
@@ -150,3 +142,8 @@ def test_every_problem_is_listed_at_once(data_dir: Path) -> None:
         ("childbirth_registration", "unknown field 'no_such_field'"),
         ("household_registration", "unknown department 'public-safety'"),
     }
+    code, output = lint(data_dir)
+    assert code == 1
+    for problem in found:
+        assert squeeze(str(problem)) in squeeze(output)
+    assert f"{len(found)} problem(s)" in output
