@@ -16,8 +16,8 @@ MESSAGES: dict[str, tuple[Text, Text]] = {
     "extra_forbidden": (
         Text(zh="表单中没有此项", en="This field is not part of the form"),
         Text(
-            zh="请删除此项，字段见 GET /api/v1/scenarios/{code}/form",
-            en="Remove it; the fields are listed by GET /api/v1/scenarios/{code}/form",
+            zh="请删除此项，表单字段见 GET /api/v1/scenarios/<一件事编码>/form",
+            en="Remove it; the form's fields are listed by GET /api/v1/scenarios/<scenario>/form",
         ),
     ),
     "resident_id_checksum": (
