@@ -29,6 +29,7 @@ def the_problem(**changes: Any) -> dict[str, Any]:
     for text in (problem["message"], problem["fix"]):
         assert text["zh"] and text["en"], problem
         assert text["zh"] != text["en"], problem
+        assert "{" not in text["zh"] + text["en"], f"unfilled placeholder: {problem}"
     return problem
 
 
