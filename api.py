@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from catalog.loader import get_catalog
 from catalog.models import Text
+from core import telemetry
 from core.limits import BodySizeLimit
 from core.settings import Settings, get_settings
 from core.submission import SubmissionRejected, resume_unstarted
@@ -40,6 +41,7 @@ def _text(detail: object) -> Text:
 def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
     """Build the app; tests pass their own settings and Temporal client."""
     settings = settings or get_settings()
+    telemetry.setup(settings, "api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,7 +49,10 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         app.state.catalog = get_catalog(settings.catalog_dir)
         app.state.engine = make_engine(settings.resolved_database_url)
         create_schema(app.state.engine)
-        app.state.temporal = temporal or await connect(settings)
+        # traced: a case's workflow joins the trace of the request that submitted it
+        app.state.temporal = (
+            telemetry.traced_client(temporal) if temporal else await connect(settings)
+        )
         app.state.embedded_registries = EmbeddedRegistries()
         app.state.registries = (
             HttpRegistries(settings.registry_url, settings.registry_token)
@@ -64,6 +69,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         if isinstance(app.state.registries, HttpRegistries):
             await app.state.registries.aclose()
         app.state.engine.dispose()
+        telemetry.flush()
 
     app = FastAPI(
         title="onego API",
@@ -79,6 +85,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         ],
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    telemetry.instrument_app(app)
 
     @app.exception_handler(SubmissionRejected)
     async def rejected(_: Request, exc: SubmissionRejected) -> JSONResponse:

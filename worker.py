@@ -19,6 +19,7 @@ from activities.registry import DEPARTMENT_ACTIVITIES
 from activities.resilience import CircuitBreaker, ResilientDepartment
 from activities.simulated import SimulatedDepartment
 from catalog.loader import Catalog, get_catalog
+from core import telemetry
 from core.notifier import SmtpNotifier, run_dispatcher
 from core.settings import Settings, get_settings
 from core.temporal import connect
@@ -43,6 +44,7 @@ def workflow_worker(
         workflows=[ScenarioWorkflow],
         activities=[read_model.record_item, read_model.record_case],
         activity_executor=executor,
+        interceptors=telemetry.tracing_interceptors(client),
     )
 
 
@@ -61,23 +63,32 @@ def department_worker(
         client,
         task_queue=get_catalog(settings.catalog_dir).departments[department].task_queue,
         activities=activities.activities(),
+        interceptors=telemetry.tracing_interceptors(client),
     )
 
 
 async def run(departments: list[str], workflows: bool, settings: Settings) -> None:
+    telemetry.setup(settings, "worker")
     client = await connect(settings)
     engine = make_engine(settings.resolved_database_url)
     create_schema(engine)
-    with ThreadPoolExecutor(max_workers=16) as executor:
-        workers = [department_worker(client, d, engine, settings) for d in departments]
-        if workflows:
-            workers.append(workflow_worker(client, engine, executor, settings.scenario_task_queue))
-        logging.info("serving %s", [w.task_queue for w in workers])
-        tasks = [w.run() for w in workers]
-        if workflows and settings.smtp_host:
-            notifier = SmtpNotifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
-            tasks.append(run_dispatcher(engine, notifier))
-        await asyncio.gather(*tasks)
+    try:
+        with ThreadPoolExecutor(max_workers=16) as executor:
+            workers = [department_worker(client, d, engine, settings) for d in departments]
+            if workflows:
+                workers.append(
+                    workflow_worker(client, engine, executor, settings.scenario_task_queue)
+                )
+            logging.info("serving %s", [w.task_queue for w in workers])
+            tasks = [w.run() for w in workers]
+            if workflows and settings.smtp_host:
+                notifier = SmtpNotifier(
+                    settings.smtp_host, settings.smtp_port, settings.smtp_sender
+                )
+                tasks.append(run_dispatcher(engine, notifier))
+            await asyncio.gather(*tasks)
+    finally:
+        telemetry.flush()
 
 
 def main(argv: list[str] | None = None) -> None:

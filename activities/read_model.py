@@ -1,13 +1,21 @@
-"""Read-model writers, run as local activities of the scenario workflow."""
+"""Read-model writers, run as local activities of the scenario workflow.
+
+After a transition is committed, an item or case that just ended gets its business span
+(core/telemetry.py) with its real start and end. Only a newly applied transition emits one:
+a retried write finds its event already logged and emits nothing.
+"""
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 from temporalio import activity
 
-from activities.models import CaseRecord, ItemRecord
+from activities.models import CaseRecord, CaseStatus, ItemRecord
 from catalog.calendar import WorkCalendar
 from catalog.loader import Catalog
+from core import telemetry
 from store import cases
 from store.db import session_scope
+from store.models import Case, CaseEvent, CaseItem
 
 
 class ReadModelActivities:
@@ -21,9 +29,35 @@ class ReadModelActivities:
     @activity.defn
     def record_item(self, record: ItemRecord) -> None:
         with session_scope(self._engine) as session:
-            cases.record_item(session, record, self._catalog)
+            applied = cases.record_item(session, record, self._catalog) is not None
+        if applied and record.event in cases.ITEM_ENDS:
+            self._item_span(record.case_id, record.item)
 
     @activity.defn
     def record_case(self, record: CaseRecord) -> None:
         with session_scope(self._engine) as session:
-            cases.record_case(session, record, self._calendar, self._catalog)
+            applied = cases.record_case(session, record, self._calendar, self._catalog) is not None
+        if applied and record.status is not CaseStatus.running:
+            self._case_span(record.case_id)
+
+    def _item_span(self, case_id: str, code: str) -> None:
+        with Session(self._engine) as session:
+            case = session.get(Case, case_id)
+            item = session.exec(
+                select(CaseItem).where(CaseItem.case_id == case_id, CaseItem.item == code)
+            ).one()
+            events = session.exec(
+                select(CaseEvent)
+                .where(CaseEvent.case_id == case_id, CaseEvent.item == code)
+                .order_by(CaseEvent.at, CaseEvent.id)  # type: ignore[arg-type]
+            ).all()
+            assert case is not None
+            known = self._catalog.items.get(code)
+            telemetry.emit_item_span(case, item, known.promised_days if known else None, events)
+
+    def _case_span(self, case_id: str) -> None:
+        with Session(self._engine) as session:
+            case = session.get(Case, case_id)
+            assert case is not None
+            items = session.exec(select(CaseItem).where(CaseItem.case_id == case_id)).all()
+            telemetry.emit_case_span(case, items)

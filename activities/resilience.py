@@ -12,11 +12,15 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
+from temporalio import activity
+
 from activities.department import DepartmentAdapter
 from activities.models import CompensationRequest, CompensationResult, ItemRequest, ItemResult
 from activities.simulated import DepartmentUnavailable
 
-T = TypeVar("T")
+T = TypeVar("T", ItemRequest, CompensationRequest)
 R = TypeVar("R")
 
 
@@ -77,14 +81,44 @@ class ResilientDepartment:
     async def revoke(self, request: CompensationRequest) -> CompensationResult:
         return await self._call(self._inner.revoke, request)
 
-    async def _call(self, method: Callable[[T], Awaitable[R]], request: T) -> R:
-        self.breaker.before_call(self._name)
-        try:
-            result = await asyncio.wait_for(method(request), self._timeout)
-        except (DepartmentUnavailable, TimeoutError) as exc:
-            self.breaker.failed()
-            if isinstance(exc, TimeoutError):
-                raise DepartmentUnavailable(f"{self._name}: no answer in {self._timeout}s") from exc
-            raise
-        self.breaker.succeeded()
-        return result
+    async def _call(
+        self,
+        method: Callable[[T], Awaitable[R]],
+        request: T,
+    ) -> R:
+        """One call to the department, as the span `department.<perform|revoke>` (codes and
+        ids only: the request's fields are never attributes)."""
+        attributes = {
+            "onego.department": self._name,
+            "onego.item": request.item,
+            "onego.case_id": request.case_id,
+            "onego.attempt": activity.info().attempt if activity.in_activity() else 1,
+            "onego.breaker": self.breaker.state,
+        }
+        with _tracer.start_as_current_span(
+            f"department.{method.__name__}",
+            kind=trace.SpanKind.CLIENT,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                self.breaker.before_call(self._name)
+                try:
+                    result = await asyncio.wait_for(method(request), self._timeout)
+                except (DepartmentUnavailable, TimeoutError) as exc:
+                    self.breaker.failed()
+                    if isinstance(exc, TimeoutError):
+                        raise DepartmentUnavailable(
+                            f"{self._name}: no answer in {self._timeout}s"
+                        ) from exc
+                    raise
+            except Exception as exc:
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                span.set_attribute("error.type", type(exc).__name__)
+                raise
+            self.breaker.succeeded()
+            return result
+
+
+_tracer = trace.get_tracer("onego.departments")

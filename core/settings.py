@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,20 @@ class Settings(BaseSettings):
     sim_latency_ms: int = Field(0, ge=0, description="Simulated departments' response latency.")
     sim_failure_rate: float = Field(
         0.0, ge=0.0, lt=1.0, description="Share of simulated department calls that fail."
+    )
+    otel_exporter: Literal["store", "otlp", "none"] = Field(
+        "store",
+        description="Where finished spans go: `store` the embedded span store (table `span` in "
+        "the read model), `otlp` an OpenTelemetry collector at OTEL_ENDPOINT, `none` nowhere.",
+    )
+    otel_endpoint: str = Field(
+        "",
+        description="OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces; empty "
+        "means the exporter's default (or the standard OTEL_EXPORTER_OTLP_* variables).",
+    )
+    otel_service_name: str = Field("onego", description="service.name of the exported spans.")
+    metrics_token: str = Field(
+        "", description="Bearer token required by /metrics; empty means /metrics is open."
     )
 
     @field_validator("database_url")

@@ -11,16 +11,29 @@ from sqlmodel import Session, SQLModel, create_engine
 import store.models  # noqa: F401  (registers the tables)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, NORMAL sync and a busy timeout."""
+def make_engine(url: str, traced: bool = True) -> Engine:
+    """An engine for `url`; SQLite gets WAL, NORMAL sync and a busy timeout.
+
+    Bound parameters (form values) never appear in SQL logs or error messages
+    (`hide_parameters`); `traced` engines make an OpenTelemetry span per statement.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    else:
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
+        )
+    if traced:
+        from core.telemetry import instrument_engine
+
+        instrument_engine(engine)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -57,7 +57,11 @@ class User(SQLModel, table=True):
 class Case(SQLModel, table=True):
     """One application of one scenario (办件); one workflow execution."""
 
-    __table_args__ = (UniqueConstraint("applicant_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("applicant_id", "idempotency_key"),
+        # /metrics counts and histograms read this index alone (see core/prometheus.py)
+        Index("ix_case_metrics", "scenario", "status", "actual_days"),
+    )
 
     id: str = Field(primary_key=True, max_length=64)
     scenario: str = Field(index=True, max_length=64)
@@ -69,6 +73,7 @@ class Case(SQLModel, table=True):
     reason: str | None = None
     form: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     submitted_at: datetime = _ts(nullable=False, index=True)
+    started_at: datetime | None = _ts(nullable=True)  # its workflow started (workflow time)
     completed_at: datetime | None = _ts(nullable=True)
     materials_baseline: int
     materials_provided: int
@@ -86,7 +91,19 @@ class CaseItem(SQLModel, table=True):
     """One item of one case, with its status and the outputs it issued."""
 
     __tablename__ = "case_item"
-    __table_args__ = (UniqueConstraint("case_id", "item"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "item"),
+        # /metrics counts and histograms read this index alone (see core/prometheus.py)
+        Index(
+            "ix_case_item_metrics",
+            "status",
+            "department",
+            "item",
+            "mode",
+            "elapsed_days",
+            "breached",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.id", index=True, max_length=64)
@@ -101,8 +118,11 @@ class CaseItem(SQLModel, table=True):
     decided_by: str | None = None
     holder: str | None = Field(default=None, max_length=64)
     opened_at: datetime | None = _ts(nullable=True)
+    # when the item became ready: its task opened (reviewed) or its last prerequisite was done
+    started_at: datetime | None = _ts(nullable=True)
     due_at: datetime | None = _ts(nullable=True, index=True)
     completed_at: datetime | None = _ts(nullable=True)
+    elapsed_days: float | None = None  # working days from started_at to its end
     department_days: float = 0.0
     applicant_days: float = 0.0
     breached: bool = False
@@ -162,3 +182,31 @@ class SimulatedIssue(SQLModel, table=True):
     issued_at: datetime = _ts(nullable=False)
     revoked_at: datetime | None = _ts(nullable=True)
     revoke_reason: str | None = None
+
+
+class Span(SQLModel, table=True):
+    """A finished OpenTelemetry span, kept by the embedded span store (store/spans.py).
+
+    Ids are lower-case hex as in W3C trace context; attributes, events and links are JSON,
+    scrubbed of personal data before they are written (core/telemetry.py).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    trace_id: str = Field(index=True, max_length=32)
+    span_id: str = Field(max_length=16)
+    parent_id: str | None = Field(default=None, max_length=16)
+    name: str = Field(index=True, max_length=255)
+    kind: str = Field(max_length=16)
+    service: str = Field(default="", max_length=64)
+    start: datetime = _ts(nullable=False, index=True)
+    end: datetime = _ts(nullable=False)
+    duration_ms: float
+    status: str = Field(default="unset", max_length=8)
+    status_message: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    events: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    links: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )

@@ -1,0 +1,124 @@
+"""The embedded span store: an OpenTelemetry SpanExporter that writes finished spans to the
+`span` table of the read model, so traces can be read with nothing else running.
+
+Spans reach it already scrubbed of personal data (core/telemetry.py wraps every exporter).
+Its engine is not traced: writing spans must not make spans.
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
+
+from store.models import Span
+
+log = logging.getLogger("onego.telemetry")
+
+
+def _time(ns: int | None) -> datetime:
+    ns = ns or 0
+    return datetime.fromtimestamp(ns // 10**9, UTC).replace(microsecond=ns // 1000 % 10**6)
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, tuple | list):
+        return [_value(v) for v in value]
+    return value
+
+
+def _attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {key: _value(value) for key, value in (attributes or {}).items()}
+
+
+def span_row(span: ReadableSpan) -> Span:
+    """The table row of one finished span."""
+    assert span.context is not None
+    start, end = span.start_time or 0, span.end_time or span.start_time or 0
+    return Span(
+        trace_id=f"{span.context.trace_id:032x}",
+        span_id=f"{span.context.span_id:016x}",
+        parent_id=f"{span.parent.span_id:016x}" if span.parent else None,
+        name=span.name[:255],
+        kind=span.kind.name.lower(),
+        service=str(span.resource.attributes.get("service.name", ""))[:64],
+        start=_time(start),
+        end=_time(end),
+        duration_ms=(end - start) / 1e6,
+        status=span.status.status_code.name.lower(),
+        status_message=span.status.description,
+        attributes=_attributes(span.attributes),
+        events=[
+            {"name": e.name, "at": _time(e.timestamp).isoformat(), **_attributes(e.attributes)}
+            for e in span.events
+        ],
+        links=[
+            {
+                "trace_id": f"{link.context.trace_id:032x}",
+                "span_id": f"{link.context.span_id:016x}",
+                **_attributes(link.attributes),
+            }
+            for link in span.links
+        ],
+    )
+
+
+class SpanStoreExporter(SpanExporter):
+    """Writes each batch of finished spans in one transaction to the `span` table."""
+
+    def __init__(self, url: str):
+        self._url = ""
+        self._engine: Engine | None = None
+        self.bind(url)
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    def bind(self, url: str) -> None:
+        """Write to the read model at `url` from now on (a process has one; tests switch)."""
+        if url == self._url:
+            return
+        from store.db import make_engine
+
+        engine = make_engine(url, traced=False)
+        SQLModel.metadata.create_all(engine, tables=[Span.__table__])  # type: ignore[list-item]
+        old, self._engine, self._url = self._engine, engine, url
+        if old is not None:
+            old.dispose()
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        engine = self._engine
+        if engine is None:
+            return SpanExportResult.FAILURE
+        try:
+            with Session(engine) as session:
+                session.add_all([span_row(s) for s in spans])
+                session.commit()
+        except Exception as exc:  # the batch is lost; say so without its content
+            log.warning("span store: %d spans not written (%s)", len(spans), type(exc).__name__)
+            return SpanExportResult.FAILURE
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+def trace_spans(session: Session, trace_id: str) -> list[Span]:
+    """Every stored span of one trace (hex id), oldest first."""
+    return list(
+        session.exec(
+            select(Span).where(Span.trace_id == trace_id).order_by(Span.start, Span.id)  # type: ignore[arg-type]
+        )
+    )
