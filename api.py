@@ -14,13 +14,14 @@ from catalog.loader import get_catalog
 from catalog.models import Text
 from core import telemetry
 from core.limits import BodySizeLimit
+from core.prometheus import registry_for
 from core.settings import Settings, get_settings
 from core.submission import SubmissionRejected, resume_unstarted
 from core.temporal import connect
 from forms.messages import problems_from
 from registries.embedded import EmbeddedRegistries
 from registries.http import HttpRegistries
-from routers import auth, cases, exchange, metrics, scenarios, tasks
+from routers import auth, cases, exchange, metrics, prometheus, scenarios, tasks
 from routers.schemas import ErrorResponse
 from store.db import create_schema, make_engine
 from web import install as install_web
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         app.state.catalog = get_catalog(settings.catalog_dir)
         app.state.engine = make_engine(settings.resolved_database_url)
         create_schema(app.state.engine)
+        app.state.prometheus = registry_for(app.state.engine)
         # traced: a case's workflow joins the trace of the request that submitted it
         app.state.temporal = (
             telemetry.traced_client(temporal) if temporal else await connect(settings)
@@ -132,6 +134,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     for module in (auth, scenarios, cases, tasks, metrics):
         v1.include_router(module.router)
     app.include_router(v1)
+    app.include_router(prometheus.router)  # /metrics, outside /api/v1
     if settings.registry_token:
         app.include_router(exchange.router)
     install_web(app)  # the pages (web/): applicants' and departments' HTML, /static
