@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from activities.models import CaseStatus, ItemStatus
 from catalog.models import Text
+from catalog.targets import TARGETS
 from forms.messages import Problem
 from workflows.models import Decision, SupplementRequest
 
@@ -203,5 +204,5 @@ class ScenarioMetrics(BaseModel):
     baseline_days: float
     actual_days: float
     time_reduction: float | None
-    target_material_reduction: float = 0.53
-    target_time_reduction: float = 0.62
+    target_material_reduction: float = TARGETS.material_reduction
+    target_time_reduction: float = TARGETS.time_reduction

@@ -9,6 +9,7 @@ from activities.models import CaseRecord, CaseStatus, EventKind, ItemRecord, Ite
 from catalog.calendar import WorkCalendar
 from catalog.loader import Catalog
 from catalog.models import Text
+from store import rollups
 from store.models import Audience, Case, CaseEvent, CaseItem, Notification
 from store.notifications import messages_for
 
@@ -113,6 +114,7 @@ def record_case(
     event = _new_event(session, case.id, "", kind, record, None)
     if event is None:
         return None
+    before = rollups.case_contribution(session, case, catalog)
     case.status = record.status
     case.reason = record.reason
     if record.status is CaseStatus.running:
@@ -134,6 +136,8 @@ def record_case(
         name = scenario.name if scenario else Text(zh=case.scenario, en=case.scenario)
         _notify(session, event, "", name, record.reason)
     session.add(case)
+    # the dashboard's pre-aggregated rows, in this transaction (so exactly once)
+    rollups.apply_transition(session, before, rollups.case_contribution(session, case, catalog))
     return event
 
 

@@ -1,6 +1,6 @@
 """Tables of the read model. Timestamps are timezone-aware UTC."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -144,6 +144,66 @@ class CaseEvent(SQLModel, table=True):
     at: datetime = _ts(nullable=False)
     actor: str | None = Field(default=None, max_length=64)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# -- pre-aggregated figures of the reform dashboard (store/rollups.py keeps them) ---------
+# One row per key; `day` is the day the case was submitted, in China time. A case counts
+# once its workflow has started (status other than `submitted`); its items and end-to-end
+# days count once it has ended. Every row can be rebuilt from the tables above.
+
+
+class CaseDay(SQLModel, table=True):
+    """Cases per (submission day, scenario, status), with the sums the dashboard divides."""
+
+    __tablename__ = "rollup_case_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    day: date = Field(primary_key=True)
+    scenario: str = Field(primary_key=True, max_length=64)
+    status: CaseStatus = Field(primary_key=True)
+    cases: int = 0
+    materials_baseline: int = 0
+    materials_provided: int = 0
+    baseline_days: float = 0.0
+    actual_days: float = 0.0  # ended cases only
+    applicant_days: float = 0.0
+    department_days: float = 0.0
+    breaches: int = 0
+
+
+class CaseDaysBucket(SQLModel, table=True):
+    """Completed cases per (submission day, scenario, end-to-end working days rounded up to
+    a tenth): the histogram that medians and 90th percentiles of any period are read from."""
+
+    __tablename__ = "rollup_case_days"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    day: date = Field(primary_key=True)
+    scenario: str = Field(primary_key=True, max_length=64)
+    tenths: int = Field(primary_key=True)  # ceil(actual_days * 10)
+    cases: int = 0
+
+
+class ItemDay(SQLModel, table=True):
+    """Items of ended cases per (submission day, scenario, department, item): how long they
+    took, SLA breaches of reviewed items, and their share of the critical path."""
+
+    __tablename__ = "rollup_item_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    day: date = Field(primary_key=True)
+    scenario: str = Field(primary_key=True, max_length=64)
+    department: str = Field(primary_key=True, max_length=64)
+    item: str = Field(primary_key=True, max_length=64)
+    items: int = 0  # items that ran (started and ended)
+    duration_days: float = 0.0  # working days from ready to end
+    department_days: float = 0.0
+    applicant_days: float = 0.0
+    reviewed: int = 0  # reviewed items a clerk decided (approved or rejected)
+    breached: int = 0  # ... of which past their promised limit
+    critical: int = 0  # times on the critical path of a completed case
+    critical_days: float = 0.0  # working days it added to those cases
+    critical_applicant_days: float = 0.0  # ... of which the applicant's supplement time
 
 
 class Audience(StrEnum):
