@@ -1,15 +1,19 @@
-"""Reform measures per scenario, for managers."""
+"""Reform measures for managers: per scenario (all time), the dashboard of a period, the
+departments' SLA figures and backlog, and one case's SLA trace (store/dashboard.py)."""
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from sqlalchemy import case as when
 from sqlalchemy import func
 from sqlmodel import select
 
 from activities.models import CaseStatus
-from routers.deps import SessionDep, require
+from catalog.loader import Catalog
+from routers.deps import CatalogDep, SessionDep, require
 from routers.schemas import ScenarioMetrics
+from store import dashboard as figures
 from store.models import Case, Role, User
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
@@ -65,3 +69,83 @@ def scenario_metrics(user: Manager, session: SessionDep) -> list[ScenarioMetrics
             )
         )
     return result
+
+
+DEFAULT_DAYS = 90
+MAX_DAYS = 3660
+
+
+def period_of(start: date | None, end: date | None, days: int = DEFAULT_DAYS) -> figures.Period:
+    """The period asked for: `from`..`to` (China days, inclusive); `to` defaults to today,
+    `from` to `days` days before `to`."""
+    end = end or figures.Period.last(1).end
+    start = start or figures.Period.last(days, end).start
+    if start > end:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            detail="开始日期晚于结束日期 / `from` is after `to`",
+        )
+    if (end - start).days >= MAX_DAYS:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            detail=f"期间最长 {MAX_DAYS} 天 / the period may span at most {MAX_DAYS} days",
+        )
+    return figures.Period(start=start, end=end)
+
+
+def known_scenario(catalog: Catalog, scenario: str | None) -> str | None:
+    if scenario and catalog.scenario(scenario) is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"没有该场景 / no such scenario: {scenario}"
+        )
+    return scenario or None
+
+
+From = Annotated[date | None, Query(alias="from", description="First day (China time)")]
+To = Annotated[date | None, Query(description="Last day, inclusive; default today")]
+ScenarioFilter = Annotated[str | None, Query(description="One scenario's code; default all")]
+
+
+@router.get("/dashboard")
+def dashboard_metrics(
+    user: Manager,
+    session: SessionDep,
+    catalog: CatalogDep,
+    start: From = None,
+    to: To = None,
+    scenario: ScenarioFilter = None,
+) -> figures.Dashboard:
+    """The reform dashboard of cases submitted in a period (default: the last 90 days):
+    per scenario and in total, each against the city's targets; SLA compliance and backlog
+    per department; which items add the most days (docs/dashboard.md)."""
+    return figures.dashboard(
+        session, period_of(start, to), known_scenario(catalog, scenario), catalog
+    )
+
+
+@router.get("/departments")
+def department_metrics(
+    user: Manager,
+    session: SessionDep,
+    catalog: CatalogDep,
+    start: From = None,
+    to: To = None,
+    scenario: ScenarioFilter = None,
+) -> list[figures.DepartmentFigures]:
+    """Per department: SLA compliance of the reviews decided in the period's ended cases,
+    their share of the critical path, and the backlog now (open and overdue tasks)."""
+    return figures.department_figures(
+        session, period_of(start, to), known_scenario(catalog, scenario), catalog
+    )
+
+
+@router.get("/cases/{case_id}/trace")
+def case_trace(
+    case_id: str, user: Manager, session: SessionDep, catalog: CatalogDep
+) -> figures.Trace:
+    """One case's SLA trace: each item's start, end, promised limit and breach, the
+    applicant's supplement waits apart, and the critical path."""
+    trace = figures.case_trace(session, case_id, catalog)
+    if trace is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="没有该办件 / no such case")
+    return trace
