@@ -1,4 +1,5 @@
-"""The `onego` command: run the embedded platform, manage users, lint the catalog."""
+"""The `onego` command: run the embedded platform, manage users, lint the catalog, seed
+synthetic cases."""
 
 import os
 import signal
@@ -6,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -100,6 +102,62 @@ def catalog_report(data_dir: Path | None = None) -> None:
             errors.print(f"[red]✗[/] {problem}")
         raise typer.Exit(1) from None
     typer.echo(reduction_markdown(catalog), nl=False)
+
+
+@app.command("seed-cases")
+def seed_cases_command(
+    count: Annotated[int, typer.Option(help="How many synthetic cases to add")] = 1000,
+    scenario: Annotated[
+        list[str] | None, typer.Option(help="Only these scenarios (repeat the option)")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same cases")] = 1,
+    until: Annotated[
+        datetime | None, typer.Option(help="Submissions end here (UTC; default now)")
+    ] = None,
+    days: Annotated[int, typer.Option(help="Submissions spread over this many days")] = 730,
+    tag: Annotated[
+        str | None, typer.Option(help="Case ids are syn-<tag>-N (default s<seed>)")
+    ] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Delete every synthetic case first")
+    ] = False,
+) -> None:
+    """Add synthetic cases to the read model for the dashboard (applicant `synthetic`, ids
+    syn-...); fast batched inserts, the dashboard's rollups updated (docs/dashboard.md)."""
+    from rich.progress import Progress
+
+    from store.seed import clear_synthetic, seed_cases
+
+    catalog = load_catalog()
+    engine = _engine()
+    if clear:
+        removed = clear_synthetic(engine, catalog)
+        console.print(f"removed {removed} synthetic cases / 已删除合成办件")
+    if count <= 0:
+        return
+    moment = (until.replace(tzinfo=UTC) if until and until.tzinfo is None else until) or None
+    with Progress(console=console) as progress:
+        task = progress.add_task("seeding / 生成合成办件", total=count)
+        try:
+            result = seed_cases(
+                engine,
+                catalog,
+                count,
+                seed=seed,
+                until=moment,
+                days=days,
+                scenarios=scenario or None,
+                tag=tag,
+                progress=lambda n: progress.advance(task, n),
+            )
+        except ValueError as exc:
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from None
+    console.print(
+        f"{result.cases} cases, {result.items} items, {result.events} events, "
+        f"{result.rollup_rows} rollup rows in {result.seconds:.1f}s "
+        f"({result.cases / result.seconds:,.0f} cases/s)"
+    )
 
 
 def _wait_for_port(host: str, port: int, timeout: float, what: str) -> None:

@@ -1,0 +1,665 @@
+"""Synthetic cases for the dashboard and its benchmark (`onego seed-cases`).
+
+Writes cases, their items and their supplement events straight into the read model in
+batches (SQLite: executemany on the driver's connection; PostgreSQL: COPY), and adds their
+rows to the dashboard's rollups, as the read-model writer would have. Nothing runs through
+Temporal: these cases have no workflow. Every one is marked synthetic: its applicant is the
+user `synthetic`, its id starts with `syn-<tag>-`, its form is {"synthetic": true}.
+
+The same seed, count, scenarios and `until` give the same rows. Durations (illustrative, not
+measured anywhere): automatic items take minutes; a reviewed item's department time is
+log-normal around a department-specific share of its promised limit (so some breach it);
+one reviewed item in ten asks for a supplement that the applicant answers in about two working
+days (a few never do); a few reviews reject; one case in a hundred is withdrawn; cases that
+would end after `until` are still running, with their open tasks (some overdue).
+"""
+
+import gc
+import json
+import math
+import random
+import secrets
+import time as clock_time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from sqlmodel import select as select_rows
+
+from activities.models import CaseStatus, EventKind, ItemStatus
+from catalog.loader import Catalog
+from catalog.models import ResolvedItem, ReviewMode, ScenarioSpec
+from catalog.reform import reform_figures
+from store import rollups
+from store.models import Case, CaseEvent, CaseItem, Role, User
+from store.users import add_user
+
+SYNTHETIC_USER = "synthetic"
+ID_PREFIX = "syn-"
+CLERK = "syn-clerk"
+REASON = "合成数据 / synthetic"
+FORM = json.dumps({"synthetic": True})
+# Heavier weights for the scenarios people use most (illustrative).
+WEIGHTS = {"newborn": 4.0, "school_enrolment": 2.0, "open_company": 2.0, "retirement": 1.5}
+SUPPLEMENT_SHARE = 0.10
+NEVER_ANSWERED = 0.04  # of the supplements asked
+REJECT_SHARE = 0.02  # of the reviews
+WITHDRAW_SHARE = 0.01  # of the cases
+CASE_COLUMNS = (
+    "id",
+    "scenario",
+    "scenario_version",
+    "applicant_id",
+    "request_hash",
+    "status",
+    "reason",
+    "form",
+    "submitted_at",
+    "completed_at",
+    "materials_baseline",
+    "materials_provided",
+    "fields_baseline",
+    "fields_typed",
+    "baseline_days",
+    "actual_days",
+    "applicant_days",
+    "department_days",
+    "breaches",
+    "undone",
+)
+ITEM_COLUMNS = (
+    "case_id",
+    "item",
+    "position",
+    "department",
+    "mode",
+    "status",
+    "outputs",
+    "reason",
+    "decided_by",
+    "holder",
+    "opened_at",
+    "due_at",
+    "completed_at",
+    "department_days",
+    "applicant_days",
+    "breached",
+    "escalated_at",
+)
+EVENT_COLUMNS = ("case_id", "item", "kind", "at", "actor", "detail")
+
+
+@dataclass(slots=True)
+class SynCase:
+    id: str
+    scenario: str
+    scenario_version: int
+    status: CaseStatus
+    submitted_at: datetime
+    completed_at: datetime | None
+    materials_baseline: int
+    materials_provided: int
+    fields_baseline: int
+    fields_typed: int
+    baseline_days: float
+    actual_days: float | None
+    applicant_days: float
+    department_days: float
+    breaches: int
+    undone: list[str]
+    started_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class SynItem:
+    item: str
+    position: int
+    department: str
+    mode: str
+    status: ItemStatus
+    started_at: datetime | None = None  # ready to start
+    opened_at: datetime | None = None
+    due_at: datetime | None = None
+    completed_at: datetime | None = None
+    department_days: float = 0.0
+    applicant_days: float = 0.0
+    breached: bool = False
+    decided_by: str | None = None
+    holder: str | None = None
+    reason: str | None = None
+    escalated_at: datetime | None = None
+    elapsed_days: float | None = None
+
+
+@dataclass(slots=True)
+class SynEvent:
+    item: str
+    kind: EventKind
+    at: datetime
+
+
+@dataclass
+class Generated:
+    case: SynCase
+    items: list[SynItem]
+    events: list[SynEvent] = field(default_factory=list)
+
+
+@dataclass
+class _Plan:
+    """What every case of one scenario version shares."""
+
+    spec: ScenarioSpec
+    order: list[ResolvedItem]  # dependency order
+    figures: dict[frozenset[str], tuple[int, int, int, int, float, int]]
+
+
+@dataclass
+class SeedResult:
+    cases: int
+    items: int
+    events: int
+    rollup_rows: int
+    seconds: float
+    generate_seconds: float
+    insert_seconds: float
+
+
+class Generator:
+    """Deterministic synthetic cases (see the module's docstring)."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        seed: int,
+        until: datetime,
+        days: int = 730,
+        scenarios: Sequence[str] | None = None,
+        tag: str | None = None,
+    ):
+        self.catalog = catalog
+        self.random = random.Random(seed)
+        self.until = until.astimezone(UTC)
+        self.until_ts = self.until.timestamp()
+        self.days = days
+        self.tag = tag or f"s{seed}"
+        self.clock = rollups.clock_of(catalog.calendar)
+        codes = list(scenarios) if scenarios else [s.code for s in catalog.latest_versions()]
+        unknown = [c for c in codes if catalog.scenario(c) is None]
+        if unknown:
+            raise ValueError(f"unknown scenario(s): {', '.join(unknown)}")
+        self.plans = [self._plan(code) for code in codes]
+        self.weights = [WEIGHTS.get(code, 1.0) for code in codes]
+        departments = sorted(catalog.departments)
+        # each department's typical share of the promised limit (0.35 .. 0.7), illustrative
+        self.pace = {d: 0.35 + 0.35 * random.Random(f"{seed}/{d}").random() for d in departments}
+
+    def _plan(self, code: str) -> _Plan:
+        spec = self.catalog.spec(code)
+        assert spec is not None
+        order: list[ResolvedItem] = []
+        placed: set[str] = set()
+        while len(order) < len(spec.items):
+            for item in spec.items:
+                if item.code not in placed and all(r in placed for r in item.requires):
+                    order.append(item)
+                    placed.add(item.code)
+        return _Plan(spec, order, {})
+
+    def _figures(self, plan: _Plan, codes: frozenset[str]) -> tuple[int, int, int, int, float, int]:
+        """(materials one by one, asked, fetched, fields one by one, days one by one, typed)."""
+        if codes not in plan.figures:
+            spec = plan.spec.model_copy(
+                update={"items": [i for i in plan.spec.items if i.code in codes]}
+            )
+            f = reform_figures(self.catalog, spec)
+            plan.figures[codes] = (
+                f.materials_baseline,
+                len(f.materials_asked),
+                len(f.materials_fetched),
+                f.fields_baseline,
+                f.baseline_days,
+                f.fields_asked,
+            )
+        return plan.figures[codes]
+
+    def _submitted(self) -> float:
+        """Mostly on working days, mostly in the daytime (China time); to the millisecond."""
+        r, clock = self.random, self.clock
+        index = clock.index(self.until_ts - r.random() * self.days * 86400)
+        if not clock.working[index] and r.random() < 0.7:
+            while not clock.working[index]:
+                index += 1
+        hour = 8 + r.random() * 13 if r.random() < 0.9 else r.random() * 24
+        at = round(clock.midnight(index) + hour * 3600, 3)
+        return min(at, self.until_ts - 1)
+
+    def case(self, index: int) -> Generated:
+        r, clock, now = self.random, self.clock, self.until_ts
+        plan = r.choices(self.plans, self.weights)[0]
+        submitted = self._submitted()
+        started = submitted + 0.05 + r.random() * 0.5
+        applicable = [i for i in plan.order if i.when is None or r.random() < 0.6]
+        codes = frozenset(i.code for i in applicable)
+        m_base, m_asked, m_fetched, f_base, d_base, f_typed = self._figures(plan, codes)
+        # a registry that does not answer: its materials are asked after all
+        missing = sum(r.random() < 0.05 for _ in range(m_fetched))
+        withdraw_at = submitted + r.random() * 10 * 86400 if r.random() < WITHDRAW_SHARE else None
+        # 1. every item's whole course, as if nothing stopped the case
+        lines: list[_Line | None] = []
+        ends: dict[str, float] = {}
+        for spec in applicable:
+            if any(c in codes and c not in ends for c in spec.requires):
+                lines.append(None)  # what it needs never ends well
+                continue
+            ready = max([started] + [ends[c] for c in spec.requires if c in ends])
+            line = (
+                _Line(ready, ready + 30 + r.random() * 1200)
+                if spec.mode is ReviewMode.automatic
+                else self._review(spec, ready)
+            )
+            lines.append(line)
+            if line.outcome == "done":
+                ends[spec.code] = line.end
+        # 2. how and when the case ends
+        stops = [(ln.end, ln.outcome) for ln in lines if ln is not None and ln.outcome != "done"]
+        status, ended_at = CaseStatus.running, None
+        first_stop = min(stops, default=None)
+        if first_stop and first_stop[0] <= now:
+            kind = first_stop[1]
+            status = CaseStatus.rejected if kind == "rejected" else CaseStatus.not_supplemented
+            ended_at = first_stop[0]
+        elif all(ln is not None for ln in lines) and ends and max(ends.values()) <= now:
+            status, ended_at = CaseStatus.completed, max(ends.values())
+        if withdraw_at is not None and withdraw_at <= now:
+            if ended_at is None or withdraw_at < ended_at:
+                status, ended_at = CaseStatus.withdrawn, withdraw_at
+        cutoff = now if ended_at is None else ended_at
+        # 3. every item as it stands at the cutoff
+        items: list[SynItem] = []
+        events: list[SynEvent] = []
+        for position, (spec, line) in enumerate(zip(applicable, lines, strict=True)):
+            item = SynItem(
+                spec.code, position, spec.department, spec.mode.value, ItemStatus.pending
+            )
+            items.append(item)
+            if line is not None and line.start < cutoff:
+                self._state(item, spec, line, cutoff, events)
+            if ended_at is not None and item.completed_at is None:
+                item.status = ItemStatus.cancelled  # what had not ended ends with the case
+        reviewed = [i for i in items if i.mode == "reviewed"]
+        ended = ended_at is not None
+        case = SynCase(
+            id=f"{ID_PREFIX}{self.tag}-{index:07d}",
+            scenario=plan.spec.code,
+            scenario_version=plan.spec.version,
+            status=status,
+            submitted_at=_dt(submitted),
+            completed_at=_dt(ended_at),
+            materials_baseline=m_base,
+            materials_provided=m_asked + missing,
+            fields_baseline=f_base,
+            fields_typed=f_typed,
+            baseline_days=d_base,
+            actual_days=clock.between_ts(submitted, ended_at) if ended_at else None,
+            applicant_days=sum(i.applicant_days for i in reviewed) if ended else 0.0,
+            department_days=sum(i.department_days for i in reviewed) if ended else 0.0,
+            breaches=sum(i.breached for i in reviewed) if ended else 0,
+            undone=[i.item for i in items if i.status is not ItemStatus.done] if ended else [],
+            started_at=_dt(started),
+        )
+        return Generated(case, items, events)
+
+    def _review(self, spec: ResolvedItem, opened: float) -> "_Line":
+        """A reviewed item's whole course from its task's opening."""
+        r, clock = self.random, self.clock
+        promised = float(spec.promised_days) or 0.5
+        work = r.lognormvariate(math.log(promised * self.pace[spec.department]), 0.6)
+        work = min(work, 3 * promised)  # a long tail, not an endless one
+        line = _Line(opened, opened, promised=promised, work=work)
+        line.due = clock.add_ts(opened, promised)
+        if r.random() < SUPPLEMENT_SHARE:
+            line.asked = clock.add_ts(opened, work * r.random())
+            answer = r.lognormvariate(math.log(2.0), 0.7)
+            limit = self.catalog.review.supplement_days
+            if r.random() < NEVER_ANSWERED or answer > limit:
+                line.answered = clock.add_ts(line.asked, limit)
+                line.end, line.outcome = line.answered, "expired"
+                return line
+            line.answered = clock.add_ts(line.asked, answer)
+            line.wait = clock.between_ts(line.asked, line.answered)
+            line.due_after = clock.add_ts(opened, promised + line.wait)
+        line.end = clock.add_ts(opened, work + line.wait)
+        line.outcome = "rejected" if r.random() < REJECT_SHARE else "done"
+        return line
+
+    def _state(
+        self, item: SynItem, spec: ResolvedItem, line: "_Line", at: float, events: list[SynEvent]
+    ) -> None:
+        """Fill `item` as it stands at `at` (its course started before)."""
+        clock = self.clock
+        item.started_at = _dt(line.start)
+        if spec.mode is ReviewMode.automatic:
+            if line.end <= at:
+                item.status, item.completed_at = ItemStatus.done, _dt(line.end)
+                item.elapsed_days = clock.between_ts(line.start, line.end)
+            else:
+                item.status = ItemStatus.running
+            return
+        item.opened_at, item.holder = item.started_at, CLERK
+        due = line.due
+        asked = line.asked is not None and line.asked <= at
+        answered = line.answered is not None and line.answered <= at
+        if asked:
+            events.append(SynEvent(item.item, EventKind.supplement_requested, _dt(line.asked)))
+        if answered:
+            expired = line.outcome == "expired"
+            kind = EventKind.supplement_expired if expired else EventKind.supplement_received
+            events.append(SynEvent(item.item, kind, _dt(line.answered)))
+        if line.end <= at:  # decided (or expired)
+            item.completed_at = _dt(line.end)
+            item.elapsed_days = clock.between_ts(line.start, line.end)
+            if line.outcome == "expired":
+                assert line.asked is not None and line.answered is not None
+                item.status, item.reason = ItemStatus.rejected, REASON
+                item.department_days = clock.between_ts(line.start, line.asked)
+                item.applicant_days = clock.between_ts(line.asked, line.answered)
+            else:
+                item.status = ItemStatus.done if line.outcome == "done" else ItemStatus.rejected
+                item.reason = REASON if line.outcome == "rejected" else None
+                item.decided_by = CLERK
+                item.department_days, item.applicant_days = line.work, line.wait
+                due = line.due_after or line.due
+                item.breached = line.work > line.promised
+        elif asked and not answered:
+            assert line.asked is not None
+            item.status = ItemStatus.awaiting_supplement
+            item.department_days = clock.between_ts(line.start, line.asked)
+            item.applicant_days = clock.between_ts(line.asked, at)
+            item.breached = item.department_days > line.promised
+        else:
+            item.status = ItemStatus.awaiting_review
+            wait = line.wait if answered else 0.0
+            due = (line.due_after if answered else None) or line.due
+            item.department_days = max(0.0, clock.between_ts(line.start, at) - wait)
+            item.applicant_days = wait
+            item.breached = due < at
+        item.due_at = _dt(due)
+        item.escalated_at = item.due_at if item.breached else None
+
+
+def _dt(ts: float | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+
+@dataclass(slots=True)
+class _Line:
+    """One item's whole course, as if nothing stopped its case (POSIX timestamps)."""
+
+    start: float
+    end: float
+    outcome: str = "done"  # done | rejected | expired
+    promised: float = 0.0
+    work: float = 0.0  # department working days
+    wait: float = 0.0  # applicant working days (answered supplement)
+    due: float = 0.0
+    due_after: float | None = None  # moved by the applicant's time
+    asked: float | None = None
+    answered: float | None = None
+
+
+# -- writing ----------------------------------------------------------------------------
+
+
+def synthetic_user(session: Session) -> int:
+    """The applicant of every synthetic case (created once; its password is never known)."""
+    user = session.exec(select_rows(User).where(User.username == SYNTHETIC_USER)).first()
+    if user is None:
+        user = add_user(
+            session,
+            SYNTHETIC_USER,
+            secrets.token_urlsafe(24),
+            Role.applicant,
+            display_name="合成数据 Synthetic",
+        )
+    assert user.id is not None
+    return user.id
+
+
+class _Writer:
+    """Batched inserts on the driver's own connection (no ORM objects)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.postgres = engine.dialect.name == "postgresql"
+        case_table = Case.__table__  # type: ignore[attr-defined]
+        item_table = CaseItem.__table__  # type: ignore[attr-defined]
+        # columns other sessions may add to the read model, filled when present
+        self.case_started = "started_at" in case_table.c
+        self.item_started = "started_at" in item_table.c
+        self.item_elapsed = "elapsed_days" in item_table.c
+        self.case_columns = CASE_COLUMNS + (("started_at",) if self.case_started else ())
+        self.item_columns = (
+            ITEM_COLUMNS
+            + (("started_at",) if self.item_started else ())
+            + (("elapsed_days",) if self.item_elapsed else ())
+        )
+
+    def _ts(self, value: datetime | None) -> Any:
+        if value is None or self.postgres:
+            return value
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def rows(
+        self, batch: Sequence[Generated], applicant_id: int
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        ts, pg = self._ts, self.postgres
+        cases, items, events = [], [], []
+        for g in batch:
+            c = g.case
+            row = (
+                c.id,
+                c.scenario,
+                c.scenario_version,
+                applicant_id,
+                "synthetic",
+                c.status.value,
+                REASON if c.status not in (CaseStatus.completed, CaseStatus.running) else None,
+                FORM,
+                ts(c.submitted_at),
+                ts(c.completed_at),
+                c.materials_baseline,
+                c.materials_provided,
+                c.fields_baseline,
+                c.fields_typed,
+                c.baseline_days,
+                c.actual_days,
+                c.applicant_days,
+                c.department_days,
+                c.breaches,
+                json.dumps(c.undone),
+            )
+            cases.append(row + ((ts(c.started_at),) if self.case_started else ()))
+            for i in g.items:
+                row = (
+                    c.id,
+                    i.item,
+                    i.position,
+                    i.department,
+                    i.mode,
+                    i.status.value,
+                    "{}",
+                    i.reason,
+                    i.decided_by,
+                    i.holder,
+                    ts(i.opened_at),
+                    ts(i.due_at),
+                    ts(i.completed_at),
+                    i.department_days,
+                    i.applicant_days,
+                    i.breached if pg else int(i.breached),
+                    ts(i.escalated_at),
+                )
+                if self.item_started:
+                    row += (ts(i.started_at),)
+                if self.item_elapsed:
+                    row += (i.elapsed_days,)
+                items.append(row)
+            for e in g.events:
+                events.append((c.id, e.item, e.kind.value, ts(e.at), CLERK, '{"synthetic": true}'))
+        return cases, items, events
+
+    def write(self, cases: list[Any], items: list[Any], events: list[Any]) -> None:
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            for table, columns, rows in (
+                ("case", self.case_columns, cases),
+                ("case_item", self.item_columns, items),
+                ("case_event", EVENT_COLUMNS, events),
+            ):
+                if not rows:
+                    continue
+                names = ", ".join(columns)
+                if self.postgres:
+                    with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:  # type: ignore[attr-defined]
+                        for row in rows:
+                            copy.write_row(row)
+                else:
+                    marks = ", ".join("?" * len(columns))
+                    cursor.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+            raw.commit()
+        finally:
+            raw.close()
+
+
+def generate(generator: Generator, count: int, start: int = 0) -> Iterator[Generated]:
+    for index in range(start, start + count):
+        yield generator.case(index)
+
+
+def seed_cases(
+    engine: Engine,
+    catalog: Catalog,
+    count: int,
+    *,
+    seed: int = 1,
+    until: datetime | None = None,
+    days: int = 730,
+    scenarios: Sequence[str] | None = None,
+    tag: str | None = None,
+    batch: int = 20_000,
+    progress: Callable[[int], None] | None = None,
+) -> SeedResult:
+    """Insert `count` synthetic cases and add them to the dashboard's rollups."""
+    began = clock_time.perf_counter()
+    until = until or datetime.now(UTC)
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small acyclic objects: the cycle collector only slows this
+    try:
+        return _seed(
+            engine, catalog, count, seed, until, days, scenarios, tag, batch, progress, began
+        )
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _seed(
+    engine: Engine,
+    catalog: Catalog,
+    count: int,
+    seed: int,
+    until: datetime,
+    days: int,
+    scenarios: Sequence[str] | None,
+    tag: str | None,
+    batch: int,
+    progress: Callable[[int], None] | None,
+    began: float,
+) -> SeedResult:
+    generator = Generator(catalog, seed, until, days, scenarios, tag)
+    with Session(engine) as session:
+        applicant_id = synthetic_user(session)
+        prefix = f"{ID_PREFIX}{generator.tag}-"
+        taken = (
+            session.connection()
+            .execute(
+                select(func.count()).select_from(Case).where(Case.id.startswith(prefix))  # type: ignore[attr-defined]
+            )
+            .scalar()
+        )
+        if taken:
+            raise ValueError(
+                f"{taken} synthetic cases with ids {prefix}* exist already: "
+                "choose another --seed or --tag, or remove them with --clear"
+            )
+    writer = _Writer(engine)
+    totals: rollups.Contribution = {}
+    clock = generator.clock
+    requires = {
+        (p.spec.code, p.spec.version): {i.code: list(i.requires) for i in p.spec.items}
+        for p in generator.plans
+    }
+    n_items = n_events = 0
+    generate_s = insert_s = 0.0
+    for start in range(0, count, batch):
+        t0 = clock_time.perf_counter()
+        chunk = list(generate(generator, min(batch, count - start), start))
+        for g in chunk:
+            c = g.case
+            rows = rollups.contribution(
+                c, g.items, requires[(c.scenario, c.scenario_version)], clock
+            )
+            rollups.accumulate(totals, rows)
+        cases, items, events = writer.rows(chunk, applicant_id)
+        t1 = clock_time.perf_counter()
+        writer.write(cases, items, events)
+        t2 = clock_time.perf_counter()
+        generate_s += t1 - t0
+        insert_s += t2 - t1
+        n_items += len(items)
+        n_events += len(events)
+        if progress:
+            progress(len(chunk))
+    t0 = clock_time.perf_counter()
+    with engine.begin() as connection:
+        empty = all(
+            connection.execute(select(func.count()).select_from(t)).scalar() == 0
+            for t in rollups.ROLLUPS
+        )
+        if empty:
+            rollups.insert_rows(connection, totals)
+        else:
+            rollups.add_rows(connection, totals)
+    insert_s += clock_time.perf_counter() - t0
+    return SeedResult(
+        cases=count,
+        items=n_items,
+        events=n_events,
+        rollup_rows=len(totals),
+        seconds=clock_time.perf_counter() - began,
+        generate_seconds=generate_s,
+        insert_seconds=insert_s,
+    )
+
+
+def clear_synthetic(engine: Engine, catalog: Catalog) -> int:
+    """Delete every synthetic case (with its items and events) and rebuild the rollups from
+    what is left; returns the number of cases deleted."""
+    case_table = Case.__table__  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        ids = select(case_table.c.id).where(case_table.c.id.startswith(ID_PREFIX))
+        connection = session.connection()
+        deleted = connection.execute(select(func.count()).select_from(ids.subquery())).scalar()
+        for table in (CaseEvent, CaseItem):
+            t = table.__table__  # type: ignore[attr-defined]
+            connection.execute(t.delete().where(t.c.case_id.in_(ids)))
+        connection.execute(case_table.delete().where(case_table.c.id.startswith(ID_PREFIX)))
+        rollups.rebuild(session, catalog)
+        session.commit()
+    return int(deleted or 0)
