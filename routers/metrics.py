@@ -82,12 +82,12 @@ def period_of(start: date | None, end: date | None, days: int = DEFAULT_DAYS) ->
     start = start or figures.Period.last(days, end).start
     if start > end:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail="开始日期晚于结束日期 / `from` is after `to`",
         )
     if (end - start).days >= MAX_DAYS:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail=f"期间最长 {MAX_DAYS} 天 / the period may span at most {MAX_DAYS} days",
         )
     return figures.Period(start=start, end=end)
