@@ -60,8 +60,14 @@ def _request_hash(scenario: str, form: dict[str, Any]) -> str:
     ).hexdigest()
 
 
-def validate_submission(catalog: Catalog, scenario: str, form: dict[str, Any]) -> ScenarioInput:
-    """Validate a submission without side effects; raise `SubmissionRejected` with every problem."""
+def validate_submission(
+    catalog: Catalog, scenario: str, form: dict[str, Any], submitted_at: datetime | None = None
+) -> ScenarioInput:
+    """Validate a submission without side effects; raise `SubmissionRejected` with every problem.
+
+    `submitted_at` defaults to now; a caller on another clock (the simulation on the
+    time-skipping server) passes that clock's time, so elapsed days are measured on one clock.
+    """
     spec = catalog.spec(scenario)
     if spec is None:
         raise SubmissionRejected([unknown_scenario(scenario, catalog)], 404)
@@ -73,7 +79,7 @@ def validate_submission(catalog: Catalog, scenario: str, form: dict[str, Any]) -
         case_id="",
         spec=spec.applicable(clean),
         form=clean,
-        submitted_at=datetime.now(UTC),
+        submitted_at=submitted_at or datetime.now(UTC),
         calendar=catalog.calendar,
         review=catalog.review,
     )
@@ -196,10 +202,12 @@ async def submit(
     task_queue: str = SCENARIO_TASK_QUEUE,
     registries: RegistryAdapter | None = None,
     identity: Identity | None = None,
+    submitted_at: datetime | None = None,
 ) -> tuple[Case, bool]:
     """Submit one application; returns the case and whether this call created it.
 
     `registries` and `identity` decide which materials are fetched instead of asked.
+    `submitted_at` defaults to now (see `validate_submission`).
     Database calls block, so they run in a thread: on the event loop they would stall every
     other request and, once the connection pool is taken, wait for a connection that only
     the stalled requests can give back.
@@ -208,7 +216,7 @@ async def submit(
         find_existing, session, applicant_id, idempotency_key, scenario, form, catalog
     )
     if existing is None:
-        workflow_input = validate_submission(catalog, scenario, form)
+        workflow_input = validate_submission(catalog, scenario, form, submitted_at)
         prefilled = await prefill(catalog, workflow_input.spec, registries, identity or Identity())
         case, items, workflow_input = new_case(
             catalog, applicant_id, workflow_input, idempotency_key, prefilled
