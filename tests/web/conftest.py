@@ -5,7 +5,8 @@ Chromium. No browser is ever downloaded: a missing /usr/bin/chromium fails the r
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,18 @@ class Visitor:
         await self.page.fill("#password", PASSWORD)
         async with self.page.expect_navigation():
             await self.page.click("button[type=submit]")
+
+    async def reload_until(
+        self, check: Callable[[], Awaitable[bool]], what: str, timeout: float = 30
+    ) -> None:
+        """Reload the page until `check()` holds (the workflow moves on its own); a clear
+        failure after `timeout` seconds, well inside the test's own timeout."""
+        deadline = time.monotonic() + timeout
+        while not await check():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+            await self.page.wait_for_timeout(250)
+            await self.page.reload()
 
     async def sign_in(self, username: str) -> None:
         """Signed in without the login page (tested elsewhere): the same token in the cookie."""

@@ -15,7 +15,7 @@ from tests.helpers import count_cases
 from tests.web.conftest import Site
 from tests.web.pages import fill_form, recent
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(120)
 CASE_URL = re.compile(r"/cases/([0-9a-f-]{36})")
 
 
@@ -87,12 +87,11 @@ async def test_newborn_case_submitted_through_the_browser(site: Site, visit) -> 
     assert await page.locator("#items tbody tr").count() == 10
     # The automatic items run at once; the household registration waits for the police.
     household = page.locator('#items tr[data-item="household_registration"]')
-    for _ in range(60):
-        if "部门审核中" in await household.inner_text():
-            break
-        await page.wait_for_timeout(250)
-        await page.reload()
-    assert "部门审核中" in await household.inner_text()
+
+    async def under_review() -> bool:
+        return "部门审核中" in await household.inner_text()
+
+    await v.reload_until(under_review, "the household registration under review")
     assert "公安局" in await household.inner_text()
     assert "出生医学证明编号" in await page.locator("#items").inner_text()
     assert "逐项办理" in await page.locator("#measures").inner_text()
@@ -130,18 +129,18 @@ async def test_restaurant_case_submitted_through_the_browser(site: Site, visit) 
     assert await items.locator('tr[data-item="tobacco_retail_licence"]').count() == 0
 
     # The reviews are pending: the applicant withdraws the case.
-    case_url = page.url
+    case_url = page.url.split("?")[0]
     page.once("dialog", lambda dialog: dialog.accept())
     await page.fill("#withdraw-reason", "改为下月开业")
     await v.submit("form[action$='/withdraw'] button")
     assert "申请已撤回" in await page.locator(".flash").inner_text()
-    for _ in range(40):
-        if "已撤回" in await page.locator("#case-status").inner_text():
-            break
-        await page.wait_for_timeout(250)
-        await page.goto(case_url)
+    await page.goto(case_url)  # without the flash
+
+    async def withdrawn() -> bool:
+        return "已撤回" in await page.locator("#case-status").inner_text()
+
+    await v.reload_until(withdrawn, "the case withdrawn")
     await v.shot("restaurant-04-withdrawn")
-    assert "已撤回" in await page.locator("#case-status").inner_text()
     assert "改为下月开业" in await page.locator("main").inner_text()
 
     await v.goto("/cases")
@@ -186,7 +185,7 @@ async def test_notice_page_and_pdf(site: Site, visit) -> None:
     assert "公安局" in household
     assert "共享库调取" in household  # the household register comes from the population registry
     assert "由“出生医学证明首次签发”产出" in household
-    async with page.expect_download() as info:
+    async with page.expect_download(timeout=60_000) as info:  # weasyprint: seconds of CPU
         await page.click("#notice-pdf")
     download = await info.value
     assert download.suggested_filename == "新生儿出生一件事-一次告知书.pdf"

@@ -15,7 +15,7 @@ from store.users import DEMO_IDENTITIES
 from tests.helpers import wait_until
 from tests.web.conftest import Site
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = pytest.mark.timeout(150)
 
 
 async def _newborn_case(site: Site, username: str) -> str:
@@ -114,11 +114,11 @@ async def test_clerk_reviews_the_newborn_task(site: Site, visit) -> None:
     await person.sign_in(applicant)
     await person.goto(f"/cases/{case_id}")
     form = person.page.locator("#supplement-household_registration")
-    for _ in range(40):
-        if await form.count():
-            break
-        await person.page.wait_for_timeout(250)
-        await person.page.reload()
+
+    async def asked() -> bool:
+        return await form.count() > 0
+
+    await person.reload_until(asked, "the supplement form")
     await person.shot("case-01-supplement-asked")
     assert "姓名与出生医学证明不一致" in await form.inner_text()
     assert await form.locator('[name="baby_name"]').input_value() == "王小雨"
@@ -135,11 +135,11 @@ async def test_clerk_reviews_the_newborn_task(site: Site, visit) -> None:
 
     # Back with the clerk, who approves.
     await desk.goto(task_url.removeprefix(site.url))
-    for _ in range(40):
-        if await desk.page.locator("#approve").count():
-            break
-        await desk.page.wait_for_timeout(250)
-        await desk.page.reload()
+
+    async def open_again() -> bool:
+        return await desk.page.locator("#approve").count() > 0
+
+    await desk.reload_until(open_again, "the task open again")
     assert "王小语" in await desk.page.locator("#task-fields").inner_text()
     await desk.shot("task-03-supplemented")
     await desk.submit("#approve")
@@ -149,13 +149,13 @@ async def test_clerk_reviews_the_newborn_task(site: Site, visit) -> None:
 
     # The applicant's case page shows the registration done and its outputs.
     household = person.page.locator('#items tr[data-item="household_registration"]')
-    for _ in range(60):
-        await person.goto(f"/cases/{case_id}")
-        if "已办结" in await household.inner_text():
-            break
-        await person.page.wait_for_timeout(250)
+    await person.goto(f"/cases/{case_id}")
+
+    async def registered() -> bool:
+        return "已办结" in await household.inner_text()
+
+    await person.reload_until(registered, "the household registration done")
     await person.shot("case-04-progress")
-    assert "已办结" in await household.inner_text()
     assert "新生儿公民身份号码" in await household.inner_text()
     assert (
         "请补正：出生登记（户口登记）" in await person.page.locator("#notifications").inner_text()
