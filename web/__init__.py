@@ -1,18 +1,19 @@
 """The server-rendered web pages (Jinja2, zh-CN with an English switch).
 
 Applicants: the scenario list, the notice (HTML and PDF), the unified form and their cases.
-Departments: the inbox and the task pages. Pages call the same functions as the JSON API
-(submission, compiled forms, prefill, task queries, workflow updates); see docs/web.md.
+Departments: the inbox and the task pages. Managers: the reform dashboard and SLA traces.
+Pages call the same functions as the JSON API (submission, compiled forms, prefill, task
+queries, workflow updates); see docs/web.md.
 """
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from web import applicant, auth, inbox, notice
+from web import applicant, auth, inbox, manager, notice
 from web.common import HERE, LoginRequired, PageError, error_page, login_redirect
 
-ROUTERS = (auth.router, notice.router, applicant.router, inbox.router)
+ROUTERS = (auth.router, notice.router, applicant.router, inbox.router, manager.router)
 
 
 def install(app: FastAPI) -> None:

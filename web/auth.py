@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from core.security import create_token
 from routers.deps import TOKEN_COOKIE, CookieUser, SessionDep, SettingsDep
-from store.models import User
+from store.models import Role, User
 from store.users import authenticate
 from web.common import STAFF, redirect, render
 
@@ -15,7 +15,10 @@ router = APIRouter(include_in_schema=False)
 
 
 def home_of(user: User) -> str:
-    """Where a user starts: department staff in their inbox, everyone else at the services."""
+    """Where a user starts: department staff in their inbox, managers at the dashboard,
+    everyone else at the services."""
+    if user.role in (Role.manager, Role.admin):
+        return "/dashboard"
     return "/inbox" if user.role in STAFF else "/"
 
 

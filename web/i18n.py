@@ -304,6 +304,193 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "task.department_days": ("部门用时 {days} 个工作日", "Department time: {days} working days"),
     "task.applicant_days": ("申请人用时 {days} 个工作日", "Applicant time: {days} working days"),
     "task.decision_problems": ("请修改后再提交：{problems}", "Correct and send again: {problems}"),
+    # the manager's pages (web/manager.py): the reform dashboard and a case's SLA trace
+    "nav.dashboard": ("改革成效", "Dashboard"),
+    "dash.title": ("一件事一次办 · 改革成效看板", "One thing, one go: reform dashboard"),
+    "dash.intro": (
+        "按提交日期统计所选期间的办件：材料与时间较逐项办理减少多少，是否达到全市目标，"
+        "各部门是否按承诺时限办结，剩余的时间花在哪里。",
+        "Cases submitted in the chosen period: how much fewer materials and less time than"
+        " applying item by item, against the city's targets; whether departments keep their"
+        " promised limits; where the remaining days go.",
+    ),
+    "dash.from": ("开始日期", "From"),
+    "dash.to": ("结束日期", "To"),
+    "dash.scenario": ("场景", "Scenario"),
+    "dash.all_scenarios": ("全部场景", "All scenarios"),
+    "dash.show": ("查看", "Show"),
+    "dash.last_days": ("近 {n} 天", "Last {n} days"),
+    "dash.period": (
+        "统计期间：{start} 至 {end}（按提交日期）",
+        "Period: {start} to {end} (by submission day)",
+    ),
+    "dash.headline": ("主要指标", "Headline figures"),
+    "dash.cases": ("办件量", "Cases"),
+    "dash.cases_sub": (
+        "办理中 {open} · 已办结 {completed}",
+        "{open} in progress · {completed} completed",
+    ),
+    "dash.completion": ("办结率", "Completion rate"),
+    "dash.completion_sub": ("已结束办件中办结的比例", "Share of ended cases that completed"),
+    "dash.material_reduction": ("材料精简", "Fewer materials"),
+    "dash.time_reduction": ("时间压缩", "Less time"),
+    "dash.against_target": ("目标 {target}", "target {target}"),
+    "dash.materials_sub": ("{base} 份 → {provided} 份", "{base} → {provided}"),
+    "dash.median_days": ("办结用时中位数（工作日）", "Median working days"),
+    "dash.days_sub": (
+        "90% 分位 {p90} · 逐项办理 {base}",
+        "90th percentile {p90} · one by one {base}",
+    ),
+    "dash.sla": ("按时办结率", "SLA compliance"),
+    "dash.overdue_now": ("当前超期任务 {n} 件", "{n} tasks overdue now"),
+    "dash.empty": ("所选期间没有办件", "No cases in this period"),
+    "dash.reductions": (
+        "减材料、减时间：对照全市目标",
+        "Fewer materials, less time: against the city's targets",
+    ),
+    "dash.reductions_note": (
+        "材料：1 − 实际提交 ÷ 逐项办理所需；时间：1 − 实际工作日 ÷ 逐项办理工作日（已办结办件）。",
+        "Materials: 1 − provided ÷ needed one by one; time: 1 − working days taken ÷ one-by-one"
+        " working days (completed cases).",
+    ),
+    "dash.materials": ("材料", "Materials"),
+    "dash.time": ("时间", "Time"),
+    "dash.meets": ("达到目标", "Meets the target"),
+    "dash.misses": ("未达目标", "Below the target"),
+    "dash.target_materials": ("材料目标 {p}%", "materials {p}%"),
+    "dash.target_time": ("时间目标 {p}%", "time {p}%"),
+    "dash.chart_reductions": ("各场景减材料、减时间比例", "Reductions per scenario"),
+    "dash.chart_reductions_desc": (
+        "每个场景两根横条：材料精简比例和时间压缩比例，虚线为全市目标。",
+        "Two bars per scenario, material and time reduction; dashed lines are the targets.",
+    ),
+    "dash.days_title": ("办结用时：逐项办理与一件事办理", "Working days: one by one and in one go"),
+    "dash.chart_days": ("各场景办结用时（工作日）", "Working days per scenario"),
+    "dash.chart_days_desc": (
+        "每个场景三根横条：逐项办理平均工作日、一件事办理用时中位数和 90% 分位数。",
+        "Three bars per scenario: one-by-one days, median and 90th percentile in one go.",
+    ),
+    "dash.one_by_one": ("逐项办理", "One by one"),
+    "dash.median": ("中位数", "Median"),
+    "dash.ninetieth": ("90% 分位", "90th pct"),
+    "dash.working_days": ("工作日", "working days"),
+    "dash.working_days_n": ("{n} 个工作日", "{n} working days"),
+    "dash.share_unit": ("占已办结办件总用时的 %", "% of the completed cases' days"),
+    "dash.in_progress": ("办理中", "In progress"),
+    "dash.materials_col": ("材料（逐项 → 实交）", "Materials (one by one → provided)"),
+    "dash.applicant_days": ("申请人补正用时", "Applicant time"),
+    "dash.table_note": (
+        "用时为工作日（节假日不计），中位数与 90% 分位按 0.1 个工作日向上取整；"
+        "均按提交日期归入期间。",
+        "Working days (holidays excluded); median and 90th percentile rounded up to a tenth;"
+        " cases belong to the period of their submission day.",
+    ),
+    "dash.departments": ("各部门按时办结与积压", "Departments: SLA compliance and backlog"),
+    "dash.chart_sla": ("各部门按时办结率", "SLA compliance per department"),
+    "dash.chart_sla_desc": (
+        "每个部门一根横条：已审核事项中未超承诺时限的比例。",
+        "One bar per department: share of its reviews decided within the promised limit.",
+    ),
+    "dash.overdue_n": ("超期 {n}", "{n} overdue"),
+    "dash.department": ("部门", "Department"),
+    "dash.reviewed": ("已审核", "Reviewed"),
+    "dash.breached": ("超时", "Breached"),
+    "dash.mean_item_days": ("平均用时（工作日）", "Mean days"),
+    "dash.share_of_days": ("占总用时", "Share of days"),
+    "dash.open_now": ("当前在办", "Open now"),
+    "dash.waiting_applicant": ("等待补正", "Awaiting supplement"),
+    "dash.overdue": ("超期", "Overdue"),
+    "dash.departments_note": (
+        "按时办结率统计期间内已结束办件中经审核的事项；在办、等待补正与超期为当前数（不受期间影响）。",
+        "SLA compliance covers reviews decided in the period's ended cases; open, awaiting"
+        " supplement and overdue are as of now, whatever the period.",
+    ),
+    "dash.drivers": ("剩余时间花在哪里", "Where the remaining days go"),
+    "dash.drivers_note": (
+        "关键路径：决定办件办结时间的事项链。下表按事项在关键路径上的用时排序。",
+        "The critical path is the chain of items whose ends decided the case's end; items are"
+        " ranked by the days they spent on it.",
+    ),
+    "dash.top_driver": (
+        "用时最多的是“{item}”（{department}）：平均每件 {days} 个工作日，占办结总用时的 {share}。",
+        "The largest share is “{item}” ({department}): {days} working days per case, {share}"
+        " of all completed cases' days.",
+    ),
+    "dash.chart_drivers": ("关键路径上各事项的用时占比", "Each item's share of the days"),
+    "dash.chart_drivers_desc": (
+        "每个事项一根横条：在关键路径上的工作日占已办结办件总用时的比例，分为部门用时和申请人补正用时。",
+        "One bar per item: its working days on the critical path as a share of all completed"
+        " cases' days, department and applicant time apart.",
+    ),
+    "dash.department_time": ("部门用时", "Department time"),
+    "dash.applicant_time": ("申请人补正", "Applicant's supplement"),
+    "dash.item": ("事项", "Item"),
+    "dash.items": ("办理次数", "Items"),
+    "dash.critical": ("在关键路径上", "On the critical path"),
+    "dash.critical_days": ("每件平均（工作日）", "Days per case"),
+    "dash.traces": ("办件时间轴", "Case timelines"),
+    "dash.case_id": ("办件编号", "Case id"),
+    "dash.open_trace": ("查看时间轴", "Open its timeline"),
+    "dash.slowest": ("期间内用时最长的办件", "Slowest completed cases of the period"),
+    "dash.breaches_n": ("超时 {n} 项", "{n} breached"),
+    "dash.source": ("目标来源：{citation}", "Targets from: {citation}"),
+    "trace.title": ("办件时间轴：{name}", "Case timeline: {name}"),
+    "trace.back": ("返回看板", "Back to the dashboard"),
+    "trace.case": ("办件编号", "Case"),
+    "trace.status": ("状态", "Status"),
+    "trace.submitted": ("提交时间", "Submitted"),
+    "trace.completed": ("结束时间", "Ended"),
+    "trace.days": ("用时", "Time"),
+    "trace.days_value": (
+        "{actual} 个工作日（逐项办理 {baseline}）",
+        "{actual} working days (one by one: {baseline})",
+    ),
+    "trace.split": ("部门 / 申请人", "Department / applicant"),
+    "trace.split_value": (
+        "部门 {department} · 申请人补正 {applicant} 个工作日",
+        "department {department} · applicant {applicant} working days",
+    ),
+    "trace.breaches": ("超时事项", "Breaches"),
+    "trace.critical_path": ("关键路径", "Critical path"),
+    "trace.timeline": ("各部门事项时间轴", "Items across departments"),
+    "trace.chart": ("{name}：各事项时间轴", "{name}: items on a timeline"),
+    "trace.chart_desc": (
+        "每个事项一行：横条为开始到结束，虚线框到承诺时限，斜纹为等待申请人补正，粗框为关键路径，灰底为休息日。",
+        "One row per item: the bar runs from start to end, the dashed box to the promised"
+        " limit; hatched is waiting for the applicant, outlined is the critical path, grey"
+        " columns are rest days.",
+    ),
+    "trace.legend_bar": ("办理用时", "Item time"),
+    "trace.legend_wait": ("等待申请人补正", "Waiting for the applicant"),
+    "trace.legend_limit": ("承诺时限", "Promised limit"),
+    "trace.legend_breached": ("超时", "Breached"),
+    "trace.legend_critical": ("关键路径", "Critical path"),
+    "trace.legend_rest": ("休息日", "Rest day"),
+    "trace.legend_note": (
+        "承诺时限按工作日计，等待补正期间计时暂停，时限相应顺延。",
+        "Limits count working days; the clock stops while the applicant supplements, and the"
+        " limit moves by that time.",
+    ),
+    "trace.now": ("现在", "now"),
+    "trace.days_of": ("{days} / {limit} 个工作日", "{days} of {limit} working days"),
+    "trace.bar_title": ("{start} → {end}：{days} 个工作日", "{start} → {end}: {days} working days"),
+    "trace.wait_title": (
+        "等待申请人补正 {days} 个工作日",
+        "Waiting for the applicant: {days} working days",
+    ),
+    "trace.items": ("事项明细", "Items"),
+    "trace.start": ("开始", "Start"),
+    "trace.end": ("结束", "End"),
+    "trace.item_days": ("用时（工作日）", "Working days"),
+    "trace.promised": ("承诺（工作日）", "Promised"),
+    "trace.due": ("承诺办结时间", "Due"),
+    "trace.waits": ("等待补正", "Supplement waits"),
+    "trace.on_path": ("关键路径", "critical"),
+    "trace.breached": ("超时", "breached"),
+    "trace.wait_row": (
+        "{start} → {end}（{days} 个工作日）",
+        "{start} → {end} ({days} working days)",
+    ),
 }
 
 
