@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -60,7 +60,7 @@ class Case(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("applicant_id", "idempotency_key"),
         # /metrics counts and histograms read this index alone (see core/prometheus.py)
-        Index("ix_case_metrics", "scenario", "status", "actual_days"),
+        Index("ix_case_metrics", "status", "scenario", "actual_days"),
     )
 
     id: str = Field(primary_key=True, max_length=64)
@@ -94,14 +94,14 @@ class CaseItem(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("case_id", "item"),
         # /metrics counts and histograms read this index alone (see core/prometheus.py)
+        Index("ix_case_item_metrics", "status", "department", "item", "mode", "elapsed_days"),
+        # breaches are rare: a partial index holds only them
         Index(
-            "ix_case_item_metrics",
-            "status",
+            "ix_case_item_breached",
             "department",
             "item",
-            "mode",
-            "elapsed_days",
-            "breached",
+            sqlite_where=text("breached = 1"),
+            postgresql_where=text("breached"),
         ),
     )
 
