@@ -37,7 +37,8 @@ async def call_update(temporal: Client, case_id: str, update: Any, arg: Any) -> 
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         kind = cause.type if isinstance(cause, ApplicationError) and cause.type else ""
-        raise HTTPException(STATUS_OF_REFUSAL.get(kind, 409), detail=str(cause)) from None
+        message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+        raise HTTPException(STATUS_OF_REFUSAL.get(kind, 409), detail=message) from None
     except RPCError:  # the workflow has finished: nothing is open any more
         raise HTTPException(
             409, detail="该办件已结束，无法再处理 / the case is closed; nothing is open"

@@ -1,5 +1,6 @@
 """Shared fixtures: real Temporal servers (time-skipping and dev), real databases, workers."""
 
+import asyncio
 import os
 import socket
 import sys
@@ -147,4 +148,6 @@ class Workers:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._stack.aclose()
+        # A stuck worker (e.g. a local activity retrying forever) must fail the test, not hang
+        # the session.
+        await asyncio.wait_for(self._stack.aclose(), timeout=60)

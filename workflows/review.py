@@ -104,19 +104,23 @@ class Review:
         self.due_at = self.calendar.add_working_days(self.opened_at, self.item.promised_days)
         await self._record(self.snapshot(EventKind.task_opened))
         clock = asyncio.create_task(self._clock())
-        try:
-            while True:
-                await workflow.wait_condition(lambda: self.decision is not None or stopped())
-                if self.decision is None:
-                    self.status = ItemStatus.cancelled
-                    return None
-                if self.decision.decision != "supplement":
-                    return self.decision
-                if not await self._supplement(self.decision, stopped):
-                    return None
-        finally:
-            self.closed, self.closed_at = True, workflow.now()
-            clock.cancel()
+        # Not in a `finally`: when a worker evicts a waiting workflow, cleanup code runs
+        # outside the workflow's event loop, where workflow.now() is not available.
+        outcome = await self._final_decision(stopped)
+        self.closed, self.closed_at = True, workflow.now()
+        clock.cancel()
+        return outcome
+
+    async def _final_decision(self, stopped: Callable[[], bool]) -> DecideInput | None:
+        while True:
+            await workflow.wait_condition(lambda: self.decision is not None or stopped())
+            if self.decision is None:
+                self.status = ItemStatus.cancelled
+                return None
+            if self.decision.decision != "supplement":
+                return self.decision
+            if not await self._supplement(self.decision, stopped):
+                return None
 
     async def _supplement(self, decision: DecideInput, stopped: Callable[[], bool]) -> bool:
         """Wait for the applicant's answer within the deadline; the SLA clock is stopped."""
@@ -128,7 +132,7 @@ class Review:
             self.snapshot(
                 EventKind.supplement_requested,
                 actor=decision.clerk,
-                reason=decision.reason,
+                reason=decision.reason or (self.request.note if self.request else None),
                 supplement={
                     **(self.request.model_dump() if self.request else {}),
                     "deadline": deadline.isoformat(),
