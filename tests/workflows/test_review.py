@@ -216,7 +216,8 @@ async def test_supplement_stops_the_clock_for_exactly_the_applicants_time(start_
     assert row.department_days == pytest.approx(2 / 24 + 0.5, abs=1e-3)
     assert not row.breached and not case.events(EventKind.reminder)
     # The limit moved by the applicant's time: Thursday 10:00 + 3 + 1.5 working days.
-    assert abs(row.due_at - case.calendar.add_working_days(opened, 4.5)) < timedelta(seconds=2)
+    # (The steps between sleeps take real seconds on a loaded machine: allow a minute.)
+    assert abs(row.due_at - case.calendar.add_working_days(opened, 4.5)) < timedelta(minutes=1)
     assert case.case().applicant_days == pytest.approx(1.5, abs=1e-3)
     assert result.outputs["citizen_id"]
 
