@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import HTTPException
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from workflows import case_workflow_id
 from workflows.scenario import ScenarioWorkflow
@@ -39,7 +39,11 @@ async def call_update(temporal: Client, case_id: str, update: Any, arg: Any) -> 
         kind = cause.type if isinstance(cause, ApplicationError) and cause.type else ""
         message = cause.message if isinstance(cause, ApplicationError) else str(cause)
         raise HTTPException(STATUS_OF_REFUSAL.get(kind, 409), detail=message) from None
-    except RPCError:  # the workflow has finished: nothing is open any more
+    except RPCError as err:
+        if err.status is RPCStatusCode.NOT_FOUND:  # the workflow has finished
+            raise HTTPException(
+                409, detail="该办件已结束，无法再处理 / the case is closed; nothing is open"
+            ) from None
         raise HTTPException(
-            409, detail="该办件已结束，无法再处理 / the case is closed; nothing is open"
+            503, detail="办件服务暂不可用，请稍后重试 / the case service is unavailable; retry"
         ) from None
