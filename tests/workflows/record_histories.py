@@ -1,0 +1,95 @@
+"""Record ScenarioWorkflow histories for the replay test (run when a release is cut):
+
+    .venv/bin/python -m tests.workflows.record_histories
+
+Each history is a real run on the time-skipping server: approved, supplemented, rejected
+(with compensation) and withdrawn. `test_replay.py` replays every file under histories/
+against the current workflow code, so a change that breaks running cases fails the suite
+until it is guarded with `workflow.patched()`.
+"""
+
+import asyncio
+import sys
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from core.settings import Settings
+from store.db import create_schema, make_engine
+from tests.conftest import Workers
+from tests.helpers import wait_until
+from tests.workflows.test_review import Case_, Starter
+from workflows.models import Decision, SupplementInput, SupplementRequest, WithdrawInput
+from workflows.scenario import ScenarioWorkflow
+
+HISTORIES = Path(__file__).parent / "histories"
+BIN = Path(sys.executable).parent
+
+
+async def approved(case: Case_) -> None:
+    await case.opened()
+    await case.claim("clerk-a")
+    await case.decide("clerk-a", Decision.approve)
+
+
+async def supplemented(case: Case_) -> None:
+    await case.opened()
+    await case.claim("clerk-a")
+    await case.decide(
+        "clerk-a",
+        Decision.supplement,
+        supplement=SupplementRequest(fields=["household_address"], note="门牌号缺失"),
+    )
+    await wait_until(lambda: case.item().status == "awaiting_supplement")
+    await case.env.sleep(timedelta(days=2))
+    await case.handle.execute_update(
+        ScenarioWorkflow.supplement,
+        SupplementInput(
+            item="household_registration",
+            fields={"household_address": "重庆市渝中区民族路100号2-1"},
+        ),
+    )
+    await case.env.sleep(timedelta(days=5))  # past the limit: reminder and escalation
+    await case.decide("clerk-a", Decision.approve)
+
+
+async def rejected(case: Case_) -> None:
+    await case.opened()
+    await case.claim("clerk-a")
+    await case.decide("clerk-a", Decision.reject, reason_code="not_eligible", reason="不符合条件")
+
+
+async def withdrawn(case: Case_) -> None:
+    await case.opened()
+    await case.handle.execute_update(ScenarioWorkflow.withdraw, WithdrawInput(reason="改期"))
+
+
+async def main() -> None:
+    HISTORIES.mkdir(exist_ok=True)
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=pydantic_data_converter,
+        test_server_existing_path=str(BIN / "temporal-test-server"),
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        engine = make_engine(f"sqlite:///{folder}/onego.db")
+        create_schema(engine)
+        settings = Settings(
+            database_url=str(engine.url), scenario_task_queue="record", data_dir=Path(folder)
+        )
+        async with Workers(env.client, engine, settings):
+            start = Starter(env, engine, settings)
+            for run in (approved, supplemented, rejected, withdrawn):
+                case = await start()
+                await run(case)
+                await case.handle.result()
+                history = await case.handle.fetch_history()
+                (HISTORIES / f"{run.__name__}.json").write_text(history.to_json())
+                print("recorded", run.__name__)
+    await env.shutdown()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
