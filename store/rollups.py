@@ -259,25 +259,21 @@ def contribution(
         decided = item.mode == REVIEWED and item.decided_by is not None
         if timing is None and not decided:
             continue
-        row = rows.setdefault(
-            ("rollup_item_day", (day, case.scenario, item.department, item.item)), {}
-        )
-        _add(row, "reviewed", int(decided))
-        _add(row, "breached", int(decided and bool(item.breached)))
+        # each (case, item) is one row: an item appears once in a case
+        row = rows[("rollup_item_day", (day, case.scenario, item.department, item.item))] = {
+            "reviewed": int(decided),
+            "breached": int(decided and bool(item.breached)),
+        }
         if timing is not None:
-            _add(row, "items", 1)
-            _add(row, "duration_days", timing.days)
-            _add(row, "department_days", item.department_days)
-            _add(row, "applicant_days", item.applicant_days)
+            row["items"] = 1
+            row["duration_days"] = timing.days
+            row["department_days"] = item.department_days
+            row["applicant_days"] = item.applicant_days
             if timing.critical:
-                _add(row, "critical", 1)
-                _add(row, "critical_days", timing.days)
-                _add(row, "critical_applicant_days", item.applicant_days)
+                row["critical"] = 1
+                row["critical_days"] = timing.days
+                row["critical_applicant_days"] = item.applicant_days
     return rows
-
-
-def _add(row: dict[str, float], column: str, amount: float) -> None:
-    row[column] = row.get(column, 0) + amount
 
 
 def case_contribution(session: Session, case: Case, catalog: Catalog | None) -> Contribution:
@@ -308,30 +304,38 @@ def apply_transition(session: Session, before: Contribution, after: Contribution
 
 
 def add_rows(connection: Connection, rows: Contribution) -> None:
-    """Add amounts to rollup rows, creating missing ones (INSERT ... ON CONFLICT DO UPDATE,
-    so concurrent writers on PostgreSQL add up instead of overwriting each other)."""
-    by_table: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for (name, key), amounts in sorted(rows.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
-        by_table[name].append({**dict(zip(KEYS[name], key, strict=True)), **amounts})
-    dialect = connection.dialect.name
+    """Add amounts to rollup rows, creating missing ones: INSERT ... ON CONFLICT DO UPDATE
+    SET column = column + excluded.column, so concurrent writers on PostgreSQL add up
+    instead of overwriting each other. One statement per table, run for every row."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     for table in ROLLUPS:
-        for values in by_table.get(table.name, []):
-            insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-            full = {c.name: values.get(c.name, 0) for c in table.columns}
-            amounts = [c for c in values if c not in KEYS[table.name]]
-            statement = insert.values(**full).on_conflict_do_update(
-                index_elements=list(KEYS[table.name]),
-                set_={c: table.c[c] + insert.excluded[c] for c in amounts},
-            )
-            connection.execute(statement)
+        keys = KEYS[table.name]
+        values = [
+            {c.name: 0 for c in table.columns} | dict(zip(keys, key, strict=True)) | amounts
+            for (name, key), amounts in sorted(rows.items(), key=lambda kv: str(kv[0][1]))
+            if name == table.name
+        ]
+        if not values:
+            continue
+        insert = dialect.insert(table)
+        amounts = [c.name for c in table.columns if c.name not in keys]
+        statement = insert.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c: table.c[c] + insert.excluded[c] for c in amounts},
+        )
+        connection.execute(statement, values)
 
 
 # -- rebuilding from the case tables ----------------------------------------------------
 
 
 def accumulate(total: Contribution, rows: Contribution) -> None:
+    """Add `rows` into `total`."""
     for key, amounts in rows.items():
-        row = total.setdefault(key, {})
+        row = total.get(key)
+        if row is None:
+            total[key] = dict(amounts)
+            continue
         for column, amount in amounts.items():
             row[column] = row.get(column, 0) + amount
 
@@ -370,17 +374,33 @@ def rebuild(session: Session, catalog: Catalog, batch: int = 20_000) -> int:
     return counted
 
 
-def insert_rows(connection: Connection, rows: Contribution, chunk: int = 5_000) -> None:
-    """Insert rollup rows into empty tables (executemany; the seeder and `rebuild`)."""
+def insert_rows(connection: Connection, rows: Contribution) -> None:
+    """Insert rollup rows into empty tables in bulk (PostgreSQL COPY, SQLite executemany on
+    the driver's cursor, in the connection's transaction): the seeder and `rebuild`."""
+    cursor = connection.connection.cursor()
+    postgres = connection.dialect.name == "postgresql"
     for table in ROLLUPS:
         keys = KEYS[table.name]
+        columns = [c.name for c in table.columns]
+        amounts = [c for c in columns if c not in keys]
         values = [
-            {c.name: 0 for c in table.columns} | dict(zip(keys, key, strict=True)) | amounts
-            for (name, key), amounts in rows.items()
+            (
+                *(k.isoformat() if isinstance(k, date) and not postgres else k for k in key),
+                *(row.get(c, 0) for c in amounts),
+            )
+            for (name, key), row in rows.items()
             if name == table.name
         ]
-        for start in range(0, len(values), chunk):
-            connection.execute(table.insert(), values[start : start + chunk])
+        if not values:
+            continue
+        names = ", ".join([*keys, *amounts])
+        if postgres:
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for value in values:
+                    copy.write_row(value)
+        else:
+            marks = ", ".join("?" * len(columns))
+            cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
 
 
 def read_rows(connection: Connection) -> Contribution:

@@ -17,15 +17,19 @@ would end after `until` are still running, with their open tasks (some overdue).
 import gc
 import json
 import math
+import multiprocessing
+import os
 import random
 import secrets
 import time as clock_time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Index, func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from sqlmodel import select as select_rows
@@ -165,8 +169,8 @@ class SeedResult:
     events: int
     rollup_rows: int
     seconds: float
-    generate_seconds: float
-    insert_seconds: float
+    generate_seconds: float  # waiting for generated cases (all of it without workers)
+    insert_seconds: dict[str, float]  # writing them, per database (dialect name)
 
 
 class Generator:
@@ -182,6 +186,7 @@ class Generator:
         tag: str | None = None,
     ):
         self.catalog = catalog
+        self.seed = seed
         self.random = random.Random(seed)
         self.until = until.astimezone(UTC)
         self.until_ts = self.until.timestamp()
@@ -197,6 +202,26 @@ class Generator:
         departments = sorted(catalog.departments)
         # each department's typical share of the promised limit (0.35 .. 0.7), illustrative
         self.pace = {d: 0.35 + 0.35 * random.Random(f"{seed}/{d}").random() for d in departments}
+        self.requires = {
+            (p.spec.code, p.spec.version): {i.code: list(i.requires) for i in p.spec.items}
+            for p in self.plans
+        }
+
+    def chunk(self, start: int, size: int, formats: Sequence["_Format"]) -> "_Chunk":
+        """Cases start .. start + size - 1 as rows for each database, with their rollup
+        rows. Each chunk has a random stream of its own (seeded by the seed and its start),
+        so chunks can be made in any order or process and give the same cases."""
+        self.random.seed(f"{self.seed}/{start}")
+        cases = [self.case(index) for index in range(start, start + size)]
+        totals: rollups.Contribution = {}
+        for g in cases:
+            c = g.case
+            requires = self.requires[(c.scenario, c.scenario_version)]
+            rollups.accumulate(totals, rollups.contribution(c, g.items, requires, self.clock))
+        rows = [f.rows(cases) for f in formats]
+        items = sum(len(g.items) for g in cases)
+        events = sum(len(g.events) for g in cases)
+        return _Chunk(size, items, events, rows, totals)
 
     def _plan(self, code: str) -> _Plan:
         spec = self.catalog.spec(code)
@@ -430,12 +455,22 @@ def synthetic_user(session: Session) -> int:
     return user.id
 
 
-class _Writer:
-    """Batched inserts on the driver's own connection (no ORM objects)."""
+@dataclass
+class _Chunk:
+    cases: int
+    items: int
+    events: int
+    rows: list[tuple[list[Any], list[Any], list[Any]]]  # per database: cases, items, events
+    totals: rollups.Contribution
 
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self.postgres = engine.dialect.name == "postgresql"
+
+class _Format:
+    """How one database takes the rows (picklable: chunks are made in other processes)."""
+
+    def __init__(self, dialect: str, applicant_id: int):
+        self.name = dialect
+        self.applicant_id = applicant_id
+        self.postgres = dialect == "postgresql"
         case_table = Case.__table__  # type: ignore[attr-defined]
         item_table = CaseItem.__table__  # type: ignore[attr-defined]
         # columns other sessions may add to the read model, filled when present
@@ -450,14 +485,16 @@ class _Writer:
         )
 
     def _ts(self, value: datetime | None) -> Any:
+        """SQLite: the text SQLAlchemy stores (naive UTC, always with microseconds)."""
         if value is None or self.postgres:
             return value
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
     def rows(
-        self, batch: Sequence[Generated], applicant_id: int
+        self, batch: Sequence[Generated]
     ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        ts, pg = self._ts, self.postgres
+        """The rows of these cases, their items and events, as this database takes them."""
+        ts, pg, applicant_id = self._ts, self.postgres, self.applicant_id
         cases, items, events = [], [], []
         for g in batch:
             c = g.case
@@ -513,19 +550,68 @@ class _Writer:
                 events.append((c.id, e.item, e.kind.value, ts(e.at), CLERK, '{"synthetic": true}'))
         return cases, items, events
 
+
+class _Writer:
+    """Batched inserts on the driver's own connection (no ORM objects): SQLite
+    executemany, PostgreSQL COPY."""
+
+    def __init__(self, engine: Engine, applicant_id: int):
+        self.engine = engine
+        self.name = engine.dialect.name
+        self.format = _Format(self.name, applicant_id)
+        self.deferred: list[Index] = []
+        self.replica: bool | None = None  # PostgreSQL let this session skip FK triggers
+
+    def defer_indexes(self) -> None:
+        """Into empty tables, a bulk load runs faster without the secondary indexes; they
+        are built once at the end (`restore_indexes`)."""
+        with self.engine.begin() as connection:
+            if connection.execute(select(func.count()).select_from(Case)).scalar():
+                return
+            for model in (Case, CaseItem, CaseEvent):
+                for index in model.__table__.indexes:  # type: ignore[attr-defined]
+                    index.drop(connection)
+                    self.deferred.append(index)
+
+    def _skip_foreign_key_checks(self, raw: Any, cursor: Any) -> None:
+        """Per-row foreign-key checks cost more than the insert itself; a bulk load of rows
+        made consistent skips them where the database lets it (PostgreSQL: superuser)."""
+        if not self.format.postgres:
+            cursor.execute("PRAGMA foreign_keys=OFF")
+            return
+        if self.replica is False:
+            return
+        try:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            self.replica = True
+        except Exception:  # noqa: BLE001 - not allowed: keep the checks
+            raw.rollback()
+            self.replica = False
+
+    def restore_indexes(self) -> None:
+        with self.engine.begin() as connection:
+            for index in self.deferred:
+                index.create(connection)
+        self.deferred = []
+
     def write(self, cases: list[Any], items: list[Any], events: list[Any]) -> None:
+        f = self.format
         raw = self.engine.raw_connection()
         try:
             cursor = raw.cursor()
+            if not f.postgres:
+                cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB for the index pages
+            if self.deferred:  # a bulk load into empty tables: rows are consistent as made
+                self._skip_foreign_key_checks(raw, cursor)
             for table, columns, rows in (
-                ("case", self.case_columns, cases),
-                ("case_item", self.item_columns, items),
+                ("case", f.case_columns, cases),
+                ("case_item", f.item_columns, items),
                 ("case_event", EVENT_COLUMNS, events),
             ):
                 if not rows:
                     continue
                 names = ", ".join(columns)
-                if self.postgres:
+                if f.postgres:
                     with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:  # type: ignore[attr-defined]
                         for row in rows:
                             copy.write_row(row)
@@ -537,13 +623,20 @@ class _Writer:
             raw.close()
 
 
-def generate(generator: Generator, count: int, start: int = 0) -> Iterator[Generated]:
-    for index in range(start, start + count):
-        yield generator.case(index)
+# chunks made in other processes: each worker's generator and formats
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(generator: "Generator", formats: list[_Format]) -> None:
+    _WORKER["generator"], _WORKER["formats"] = generator, formats
+
+
+def _make_chunk(start: int, size: int) -> _Chunk:
+    return _WORKER["generator"].chunk(start, size, _WORKER["formats"])
 
 
 def seed_cases(
-    engine: Engine,
+    engine: Engine | Sequence[Engine],
     catalog: Catalog,
     count: int,
     *,
@@ -553,39 +646,36 @@ def seed_cases(
     scenarios: Sequence[str] | None = None,
     tag: str | None = None,
     batch: int = 20_000,
+    workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SeedResult:
-    """Insert `count` synthetic cases and add them to the dashboard's rollups."""
+    """Insert `count` synthetic cases and add them to the dashboard's rollups: into one
+    database, or the same cases into several (generated once, written to each).
+
+    Chunks of `batch` cases are generated by `workers` other processes (default: one per
+    CPU but one, none for small counts) while this one writes. Into empty tables the
+    secondary indexes are built once at the end."""
     began = clock_time.perf_counter()
-    until = until or datetime.now(UTC)
+    engines = [engine] if isinstance(engine, Engine) else list(engine)
+    generator = Generator(catalog, seed, until or datetime.now(UTC), days, scenarios, tag)
+    writers = [_Writer(e, _synthetic_applicant(e, generator.tag)) for e in engines]
+    if workers is None:
+        workers = max(1, (os.cpu_count() or 1) - 1) if count >= 4 * batch else 0
     collecting = gc.isenabled()
     gc.disable()  # millions of small acyclic objects: the cycle collector only slows this
     try:
-        return _seed(
-            engine, catalog, count, seed, until, days, scenarios, tag, batch, progress, began
-        )
+        result = _seed(generator, writers, count, batch, workers, progress)
     finally:
         if collecting:
             gc.enable()
+    result.seconds = clock_time.perf_counter() - began
+    return result
 
 
-def _seed(
-    engine: Engine,
-    catalog: Catalog,
-    count: int,
-    seed: int,
-    until: datetime,
-    days: int,
-    scenarios: Sequence[str] | None,
-    tag: str | None,
-    batch: int,
-    progress: Callable[[int], None] | None,
-    began: float,
-) -> SeedResult:
-    generator = Generator(catalog, seed, until, days, scenarios, tag)
+def _synthetic_applicant(engine: Engine, tag: str) -> int:
+    """The synthetic applicant's id; refuses a tag that was seeded already."""
     with Session(engine) as session:
-        applicant_id = synthetic_user(session)
-        prefix = f"{ID_PREFIX}{generator.tag}-"
+        prefix = f"{ID_PREFIX}{tag}-"
         taken = (
             session.connection()
             .execute(
@@ -598,52 +688,84 @@ def _seed(
                 f"{taken} synthetic cases with ids {prefix}* exist already: "
                 "choose another --seed or --tag, or remove them with --clear"
             )
-    writer = _Writer(engine)
+        return synthetic_user(session)
+
+
+def _chunks(
+    generator: Generator, formats: list[_Format], count: int, batch: int, workers: int
+) -> Iterator[_Chunk]:
+    """The chunks in order, made here or by `workers` processes a few chunks ahead."""
+    starts = range(0, count, batch)
+    if not workers:
+        for start in starts:
+            yield generator.chunk(start, min(batch, count - start), formats)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(generator, formats)
+    ) as pool:
+        pending: deque[Future[_Chunk]] = deque()
+        for start in starts:
+            pending.append(pool.submit(_make_chunk, start, min(batch, count - start)))
+            if len(pending) > workers + 1:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _seed(
+    generator: Generator,
+    writers: list[_Writer],
+    count: int,
+    batch: int,
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> SeedResult:
     totals: rollups.Contribution = {}
-    clock = generator.clock
-    requires = {
-        (p.spec.code, p.spec.version): {i.code: list(i.requires) for i in p.spec.items}
-        for p in generator.plans
-    }
     n_items = n_events = 0
-    generate_s = insert_s = 0.0
-    for start in range(0, count, batch):
+    insert_s = dict.fromkeys((w.name for w in writers), 0.0)
+    waited = 0.0
+    for writer in writers:
         t0 = clock_time.perf_counter()
-        chunk = list(generate(generator, min(batch, count - start), start))
-        for g in chunk:
-            c = g.case
-            rows = rollups.contribution(
-                c, g.items, requires[(c.scenario, c.scenario_version)], clock
-            )
-            rollups.accumulate(totals, rows)
-        cases, items, events = writer.rows(chunk, applicant_id)
-        t1 = clock_time.perf_counter()
-        writer.write(cases, items, events)
-        t2 = clock_time.perf_counter()
-        generate_s += t1 - t0
-        insert_s += t2 - t1
-        n_items += len(items)
-        n_events += len(events)
+        writer.defer_indexes()
+        insert_s[writer.name] += clock_time.perf_counter() - t0
+    formats = [w.format for w in writers]
+    chunks = _chunks(generator, formats, count, batch, workers)
+    while True:
+        t0 = clock_time.perf_counter()
+        chunk = next(chunks, None)
+        waited += clock_time.perf_counter() - t0
+        if chunk is None:
+            break
+        rollups.accumulate(totals, chunk.totals)
+        for writer, (cases, items, events) in zip(writers, chunk.rows, strict=True):
+            t0 = clock_time.perf_counter()
+            writer.write(cases, items, events)
+            insert_s[writer.name] += clock_time.perf_counter() - t0
+        n_items += chunk.items
+        n_events += chunk.events
         if progress:
-            progress(len(chunk))
-    t0 = clock_time.perf_counter()
-    with engine.begin() as connection:
-        empty = all(
-            connection.execute(select(func.count()).select_from(t)).scalar() == 0
-            for t in rollups.ROLLUPS
-        )
-        if empty:
-            rollups.insert_rows(connection, totals)
-        else:
-            rollups.add_rows(connection, totals)
-    insert_s += clock_time.perf_counter() - t0
+            progress(chunk.cases)
+    for writer in writers:
+        t0 = clock_time.perf_counter()
+        writer.restore_indexes()
+        with writer.engine.begin() as connection:
+            empty = all(
+                connection.execute(select(func.count()).select_from(t)).scalar() == 0
+                for t in rollups.ROLLUPS
+            )
+            if empty:
+                rollups.insert_rows(connection, totals)
+            else:
+                rollups.add_rows(connection, totals)
+        insert_s[writer.name] += clock_time.perf_counter() - t0
     return SeedResult(
         cases=count,
         items=n_items,
         events=n_events,
         rollup_rows=len(totals),
-        seconds=clock_time.perf_counter() - began,
-        generate_seconds=generate_s,
+        seconds=0.0,
+        generate_seconds=waited,
         insert_seconds=insert_s,
     )
 
