@@ -1,0 +1,261 @@
+"""Benchmark (not a test): the reform dashboard's queries at 1,000,000 cases.
+
+    .venv/bin/python -m bench.dashboard [--cases N] [--repeat R] [--no-postgres]
+
+Seeds N synthetic cases (default 1,000,000; `store/seed.py`, generated once and written to
+each database) into a temporary SQLite file and into a fresh PostgreSQL schema (on
+$ONEGO_BENCH_POSTGRES_URL, default the test database; skipped when unreachable), runs
+ANALYZE, then times every dashboard query over two periods (the last 90 days and the whole
+two years), each:
+
+- cold: its first run on a new engine (a new connection: SQLite's page cache and
+  PostgreSQL's plan cache empty; the operating system's file cache is not dropped);
+- warm: the median of R more runs;
+- rows: the same figures computed from the case tables without the rollups (store/dashboard
+  `source="rows"`), once: the baseline, and the ratio rows / warm.
+
+It checks that both ways give the same figures, prints the seeding times, and removes both
+databases. `make bench` runs it before the API benchmark (python -m bench).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from catalog.loader import Catalog, get_catalog
+from routers.metrics import scenario_metrics
+from store import dashboard as figures
+from store.db import create_schema, make_engine
+from store.models import Role, User
+from store.seed import seed_cases
+
+POSTGRES_URL = os.environ.get(
+    "ONEGO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+UNTIL = datetime(2026, 11, 1, 4, tzinfo=UTC)  # fixed: the same cases on every run
+DAYS = 730
+
+
+def progress(message: str) -> None:
+    print(f"[dashboard bench] {message}", file=sys.stderr, flush=True)
+
+
+def postgres_schema() -> tuple[str, Engine] | None:
+    """A fresh schema on the PostgreSQL server, or None when it is not reachable."""
+    admin = create_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as connection:
+            schema = f"onego_bench_{uuid.uuid4().hex[:10]}"
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "skip"
+        progress(f"PostgreSQL not reachable ({type(exc).__name__}): SQLite only")
+        admin.dispose()
+        return None
+    admin.dispose()
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return schema, make_engine(url.render_as_string(hide_password=False), traced=False)
+
+
+def drop_schema(schema: str) -> None:
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def analyze(engine: Engine) -> float:
+    began = time.perf_counter()
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    return time.perf_counter() - began
+
+
+def queries(
+    catalog: Catalog, period: figures.Period, case_id: str, now: datetime
+) -> dict[str, Callable[[Session, figures.Source], Any]]:
+    """name -> run(session, source): each of the dashboard's queries."""
+    return {
+        "scenarios": lambda s, src: figures.scenario_figures(s, period, None, catalog, src),
+        "departments": lambda s, src: figures.department_figures(
+            s, period, None, catalog, src, now
+        ),
+        "drivers": lambda s, src: figures.item_drivers(s, period, None, catalog, src),
+        "dashboard (all)": lambda s, src: figures.dashboard(s, period, None, catalog, src, now),
+        "one scenario": lambda s, src: figures.dashboard(s, period, "newborn", catalog, src, now),
+        "slowest cases": lambda s, src: figures.slowest_cases(s, period, None, catalog),
+        "case trace": lambda s, src: figures.case_trace(s, case_id, catalog, now),
+    }
+
+
+ROLLUP_ONLY = ("scenarios", "departments", "drivers", "dashboard (all)", "one scenario")
+
+
+def timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    began = time.perf_counter()
+    result = run()
+    return time.perf_counter() - began, result
+
+
+def same(a: Any, b: Any) -> bool:
+    """Figures equal up to float rounding (the rollups add in another order)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= 1e-6 * max(1.0, abs(a), abs(b))
+    return a == b
+
+
+def comparable(result: Any) -> Any:
+    """A result as plain data, the drivers keyed by item (ties may order differently)."""
+    if isinstance(result, figures.Dashboard):
+        data = result.model_dump(exclude={"drivers"})
+        data["drivers"] = {d.item: d.model_dump() for d in result.drivers}
+        return data
+    if isinstance(result, list) and result and isinstance(result[0], figures.ItemDriver):
+        return {d.item: d.model_dump() for d in result}
+    if isinstance(result, tuple):
+        return [comparable(r) for r in result]
+    if isinstance(result, list):
+        return [comparable(r) for r in result]
+    return result.model_dump() if hasattr(result, "model_dump") else result
+
+
+def bench_backend(
+    name: str, url: str, catalog: Catalog, args: argparse.Namespace, case_id: str
+) -> list[str]:
+    """Time every query on one database; returns the printed lines."""
+    lines = []
+    now = UNTIL
+    periods = {
+        "90 days": figures.Period.last(90, UNTIL.date()),
+        f"{DAYS} days": figures.Period.last(DAYS + 1, UNTIL.date()),
+    }
+    for label, period in periods.items():
+        for query, run in queries(catalog, period, case_id, now).items():
+            engine = make_engine(url, traced=False)  # a new connection: cold
+            with Session(engine) as session:
+                cold, result = timed(lambda r=run, s=session: r(s, "rollups"))
+                warm = []
+                for _ in range(args.repeat):
+                    seconds, _ = timed(lambda r=run, s=session: r(s, "rollups"))
+                    warm.append(seconds)
+                line = (
+                    f"{name:10} {label:8} {query:16} cold {cold * 1000:8.1f} ms  "
+                    f"warm {statistics.median(warm) * 1000:8.1f} ms"
+                )
+                if query in ROLLUP_ONLY and not args.no_baseline:
+                    rows, baseline = timed(lambda r=run, s=session: r(s, "rows"))
+                    agree = same(comparable(result), comparable(baseline))
+                    ratio = rows / statistics.median(warm)
+                    line += (
+                        f"  | without rollups {rows * 1000:9.1f} ms  x{ratio:,.0f}"
+                        f"  {'same figures' if agree else 'FIGURES DIFFER'}"
+                    )
+                    if not agree:
+                        progress(f"{name} {label} {query}: the two ways differ")
+            engine.dispose()
+            print(line, flush=True)
+            lines.append(line)
+    engine = make_engine(url, traced=False)
+    with Session(engine) as session:
+        manager = User(id=0, username="bench", password_hash="", role=Role.manager)
+        seconds, _ = timed(lambda: scenario_metrics(manager, session))
+    engine.dispose()
+    line = (
+        f"{name:10} all time GET /metrics/scenarios (unchanged, no rollups) {seconds * 1000:.1f} ms"
+    )
+    print(line, flush=True)
+    return [*lines, line]
+
+
+def main(args: argparse.Namespace) -> None:
+    catalog = get_catalog()
+    with tempfile.TemporaryDirectory(prefix="onego-dashboard-bench-") as tmp:
+        sqlite_url = f"sqlite:///{Path(tmp) / 'onego.db'}"
+        engines: dict[str, Engine] = {"sqlite": make_engine(sqlite_url, traced=False)}
+        urls = {"sqlite": sqlite_url}
+        pg = None if args.no_postgres else postgres_schema()
+        if pg is not None:
+            engines["postgresql"] = pg[1]
+            urls["postgresql"] = pg[1].url.render_as_string(hide_password=False)
+        try:
+            for engine in engines.values():
+                create_schema(engine)
+            progress(f"seeding {args.cases:,} cases into {', '.join(engines)}")
+            done = [0]
+
+            def report(n: int) -> None:
+                done[0] += n
+                if done[0] % 100_000 < n:
+                    progress(f"  {done[0]:,} cases")
+
+            seeded = seed_cases(
+                list(engines.values()),
+                catalog,
+                args.cases,
+                seed=args.seed,
+                until=UNTIL,
+                days=DAYS,
+                batch=20_000,
+                progress=report,
+            )
+            analyzed = {name: analyze(engine) for name, engine in engines.items()}
+            for engine in engines.values():
+                engine.dispose()
+            with engines["sqlite"].connect() as connection:  # a case with a supplement
+                case_id = connection.execute(
+                    text("SELECT case_id FROM case_event ORDER BY case_id LIMIT 1")
+                ).scalar_one()
+            print(
+                f"dashboard at {args.cases:,} cases ({seeded.items:,} items, "
+                f"{seeded.events:,} supplement events, {seeded.rollup_rows:,} rollup rows); "
+                f"{os.cpu_count()} CPUs"
+            )
+            print(
+                f"seeding: generating {seeded.generate_seconds:.0f} s (once), writing "
+                + ", ".join(f"{n} {s:.0f} s" for n, s in seeded.insert_seconds.items())
+                + "; ANALYZE "
+                + ", ".join(f"{n} {s:.0f} s" for n, s in analyzed.items())
+                + f"; total {seeded.seconds:.0f} s"
+            )
+            for name, url in urls.items():
+                bench_backend(name, url, catalog, args, case_id)
+        finally:
+            for engine in engines.values():
+                engine.dispose()
+            if pg is not None:
+                drop_schema(pg[0])
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.dashboard",
+        description=__doc__,
+        formatter_class=argparse.RawTextHelpFormatter,
+    )
+    parser.add_argument("--cases", type=int, default=1_000_000, help="cases (1,000,000)")
+    parser.add_argument("--repeat", type=int, default=5, help="warm runs per query (5)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the queries without rollups"
+    )
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    main(parse())
