@@ -104,6 +104,20 @@ def catalog_report(data_dir: Path | None = None) -> None:
     typer.echo(reduction_markdown(catalog), nl=False)
 
 
+@app.command("rebuild-rollups")
+def rebuild_rollups_command() -> None:
+    """Recompute the dashboard's rollups from the case tables (after an upgrade that adds
+    them to a database with cases, or to check them); see docs/dashboard.md."""
+    from store.db import session_scope
+    from store.rollups import rebuild
+
+    catalog = load_catalog()
+    started = time.perf_counter()
+    with session_scope(_engine()) as session:
+        counted = rebuild(session, catalog)
+    console.print(f"{counted} cases counted in {time.perf_counter() - started:.1f}s")
+
+
 @app.command("seed-cases")
 def seed_cases_command(
     count: Annotated[int, typer.Option(help="How many synthetic cases to add")] = 1000,
