@@ -55,7 +55,7 @@ SUMS = (
     "breaches",
 )
 ITEM_SUMS = tuple(
-    c.name for c in rollups.ITEM_DAY.columns if c.name not in rollups.KEYS["rollup_item_day"]
+    c.name for c in rollups.ITEM_DAY.columns if c.name not in rollups.COLUMNS["rollup_item_day"]
 )
 OPEN_STATUSES = (CaseStatus.submitted.value, CaseStatus.running.value)
 
@@ -69,12 +69,57 @@ class Period(BaseModel):
         end = today or datetime.now(CHINA_TZ).date()
         return cls(start=end - timedelta(days=days - 1), end=end)
 
+    def segments(self) -> list[tuple[int, date, date]]:
+        """The period as rollup ranges: (grain, first, last) for its edge days and its whole
+        months (a month row is keyed by the month's first day)."""
+        first = self.start if self.start.day == 1 else _next_month(self.start)
+        after = _next_month(self.end)  # the first day after the end's month
+        last = after if self.end == after - timedelta(days=1) else self.end.replace(day=1)
+        if first >= last:  # no whole month inside
+            return [(rollups.DAY, self.start, self.end)]
+        parts = [(rollups.MONTH, first, last - timedelta(days=1))]
+        if self.start < first:
+            parts.insert(0, (rollups.DAY, self.start, first - timedelta(days=1)))
+        if last <= self.end:
+            parts.append((rollups.DAY, last, self.end))
+        return parts
+
     def bounds(self) -> tuple[datetime, datetime]:
         """[from, to) instants of the period's China days."""
         return (
             datetime.combine(self.start, time(), CHINA_TZ).astimezone(UTC),
             datetime.combine(self.end + timedelta(days=1), time(), CHINA_TZ).astimezone(UTC),
         )
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _summed(
+    session: Session,
+    table: Table,
+    groups: tuple[str, ...],
+    sums: tuple[str, ...],
+    period: Period,
+    scenario: str | None,
+) -> dict[tuple[Any, ...], list[float]]:
+    """Σ `sums` of a rollup table by `groups` over the period: one range of its primary key
+    per segment (edge days, whole months), added up here."""
+    total: dict[tuple[Any, ...], list[float]] = {}
+    for grain, first, last in period.segments():
+        query = select(*(table.c[g] for g in groups), *(func.sum(table.c[c]) for c in sums))
+        query = query.where(table.c.grain == grain, table.c.day.between(first, last))
+        if scenario:
+            query = query.where(table.c.scenario == scenario)
+        for row in session.connection().execute(query.group_by(*(table.c[g] for g in groups))):
+            key = tuple(v.value if hasattr(v, "value") else v for v in row[: len(groups)])
+            values = [float(v or 0) for v in row[len(groups) :]]
+            if key in total:
+                total[key] = [a + b for a, b in zip(total[key], values, strict=True)]
+            else:
+                total[key] = values
+    return total
 
 
 class ScenarioFigures(BaseModel):
@@ -149,10 +194,14 @@ def _case_rows(
 ) -> list[tuple[str, str, int, dict[str, float]]]:
     """(scenario, status, cases, sums) of the period."""
     if source == "rollups":
-        t = rollups.CASE_DAY
-        query = select(
-            t.c.scenario, t.c.status, func.sum(t.c.cases), *(func.sum(t.c[s]) for s in SUMS)
-        ).where(t.c.day.between(period.start, period.end))
+        summed = _summed(
+            session, rollups.CASE_DAY, ("scenario", "status"), ("cases", *SUMS), period, scenario
+        )
+        return [
+            (code, status, int(n), dict(zip(SUMS, rest, strict=True)))
+            for (code, status), (n, *rest) in summed.items()
+            if n
+        ]
     else:
         t = CASE
         start, end = period.bounds()
@@ -182,15 +231,10 @@ def _histograms(
     """Completed cases per scenario by end-to-end tenths of a working day."""
     histograms: dict[str, Counter[int]] = defaultdict(Counter)
     if source == "rollups":
-        t = rollups.CASE_DAYS
-        query = select(t.c.scenario, t.c.tenths, func.sum(t.c.cases)).where(
-            t.c.day.between(period.start, period.end)
+        summed = _summed(
+            session, rollups.CASE_DAYS, ("scenario", "tenths"), ("cases",), period, scenario
         )
-        if scenario:
-            query = query.where(t.c.scenario == scenario)
-        for code, bucket, n in session.connection().execute(
-            query.group_by(t.c.scenario, t.c.tenths)
-        ):
+        for (code, bucket), (n,) in summed.items():
             if n:
                 histograms[code][int(bucket)] += int(n)
         return histograms
@@ -343,18 +387,10 @@ def _item_rows(
 ) -> dict[tuple[str, str], dict[str, float]]:
     """(department, item) -> the ItemDay sums of the period."""
     if source == "rollups":
-        t = rollups.ITEM_DAY
-        query = select(t.c.department, t.c.item, *(func.sum(t.c[c]) for c in ITEM_SUMS)).where(
-            t.c.day.between(period.start, period.end)
+        summed = _summed(
+            session, rollups.ITEM_DAY, ("department", "item"), ITEM_SUMS, period, scenario
         )
-        if scenario:
-            query = query.where(t.c.scenario == scenario)
-        return {
-            (department, item): dict(zip(ITEM_SUMS, (float(v or 0) for v in sums), strict=True))
-            for department, item, *sums in session.connection().execute(
-                query.group_by(t.c.department, t.c.item)
-            )
-        }
+        return {key: dict(zip(ITEM_SUMS, sums, strict=True)) for key, sums in summed.items()}
     # From the case tables: every item of the period's ended cases, each case's critical
     # path computed here (what the rollups saved).
     start, end = period.bounds()

@@ -147,9 +147,11 @@ class CaseEvent(SQLModel, table=True):
 
 
 # -- pre-aggregated figures of the reform dashboard (store/rollups.py keeps them) ---------
-# One row per key; `day` is the day the case was submitted, in China time. A case counts
-# once its workflow has started (status other than `submitted`); its items and end-to-end
-# days count once it has ended. Every row can be rebuilt from the tables above.
+# One row per key; `day` is the day the case was submitted, in China time. Each figure is
+# kept twice: in the row of its day (grain 1) and of its month (grain 2, `day` = the month's
+# first day), so a long period reads whole months and only its edge days. A case counts once
+# its workflow has started (status other than `submitted`); its items and end-to-end days
+# count once it has ended. Every row can be rebuilt from the tables above.
 
 
 class CaseDay(SQLModel, table=True):
@@ -158,6 +160,7 @@ class CaseDay(SQLModel, table=True):
     __tablename__ = "rollup_case_day"
     __table_args__ = {"sqlite_with_rowid": False}
 
+    grain: int = Field(primary_key=True)  # 1 day, 2 month
     day: date = Field(primary_key=True)
     scenario: str = Field(primary_key=True, max_length=64)
     status: CaseStatus = Field(primary_key=True)
@@ -178,6 +181,7 @@ class CaseDaysBucket(SQLModel, table=True):
     __tablename__ = "rollup_case_days"
     __table_args__ = {"sqlite_with_rowid": False}
 
+    grain: int = Field(primary_key=True)  # 1 day, 2 month
     day: date = Field(primary_key=True)
     scenario: str = Field(primary_key=True, max_length=64)
     tenths: int = Field(primary_key=True)  # ceil(actual_days * 10)
@@ -191,6 +195,7 @@ class ItemDay(SQLModel, table=True):
     __tablename__ = "rollup_item_day"
     __table_args__ = {"sqlite_with_rowid": False}
 
+    grain: int = Field(primary_key=True)  # 1 day, 2 month
     day: date = Field(primary_key=True)
     scenario: str = Field(primary_key=True, max_length=64)
     department: str = Field(primary_key=True, max_length=64)

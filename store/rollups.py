@@ -36,9 +36,13 @@ CASE_DAY: Table = CaseDay.__table__  # type: ignore[attr-defined]
 CASE_DAYS: Table = CaseDaysBucket.__table__  # type: ignore[attr-defined]
 ITEM_DAY: Table = ItemDay.__table__  # type: ignore[attr-defined]
 ROLLUPS = (CASE_DAY, CASE_DAYS, ITEM_DAY)
-KEYS: dict[str, tuple[str, ...]] = {
+# A contribution's keys are day keys (day, scenario, ...): `expand` adds the grain, and the
+# month row of every day row, when rows are written.
+DAY, MONTH = 1, 2
+COLUMNS: dict[str, tuple[str, ...]] = {
     t.name: tuple(c.name for c in t.primary_key.columns) for t in ROLLUPS
 }
+KEYS: dict[str, tuple[str, ...]] = {name: cols[1:] for name, cols in COLUMNS.items()}
 OPEN = (CaseStatus.submitted, CaseStatus.running)
 REVIEWED = "reviewed"
 
@@ -298,18 +302,38 @@ def difference(before: Contribution, after: Contribution) -> Contribution:
     return delta
 
 
+def expand(rows: Contribution) -> Contribution:
+    """Day rows -> the same rows keyed (grain, day, ...) plus their months' rows."""
+    out: Contribution = {}
+    for (name, key), amounts in rows.items():
+        day = key[0]
+        out[(name, (DAY, *key))] = dict(amounts)
+        month = (name, (MONTH, day.replace(day=1), *key[1:]))
+        total = out.get(month)
+        if total is None:
+            out[month] = dict(amounts)
+        else:
+            for column, amount in amounts.items():
+                total[column] = total.get(column, 0) + amount
+    return out
+
+
 def apply_transition(session: Session, before: Contribution, after: Contribution) -> None:
     """Add `after - before` to the rollup rows (upserts in the session's transaction)."""
-    add_rows(session.connection(), difference(before, after))
+    delta = difference(before, after)
+    if delta:
+        add_rows(session.connection(), delta)
 
 
 def add_rows(connection: Connection, rows: Contribution) -> None:
     """Add amounts to rollup rows, creating missing ones: INSERT ... ON CONFLICT DO UPDATE
     SET column = column + excluded.column, so concurrent writers on PostgreSQL add up
-    instead of overwriting each other. One statement per table, run for every row."""
+    instead of overwriting each other. One statement per table, run for every row; the
+    rows are day rows, written with their months'."""
+    rows = expand(rows)
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     for table in ROLLUPS:
-        keys = KEYS[table.name]
+        keys = COLUMNS[table.name]
         values = [
             {c.name: 0 for c in table.columns} | dict(zip(keys, key, strict=True)) | amounts
             for (name, key), amounts in sorted(rows.items(), key=lambda kv: str(kv[0][1]))
@@ -376,11 +400,13 @@ def rebuild(session: Session, catalog: Catalog, batch: int = 20_000) -> int:
 
 def insert_rows(connection: Connection, rows: Contribution) -> None:
     """Insert rollup rows into empty tables in bulk (PostgreSQL COPY, SQLite executemany on
-    the driver's cursor, in the connection's transaction): the seeder and `rebuild`."""
+    the driver's cursor, in the connection's transaction): the seeder and `rebuild`. The rows
+    are day rows, written with their months'."""
+    rows = expand(rows)
     cursor = connection.connection.cursor()
     postgres = connection.dialect.name == "postgresql"
     for table in ROLLUPS:
-        keys = KEYS[table.name]
+        keys = COLUMNS[table.name]
         columns = [c.name for c in table.columns]
         amounts = [c for c in columns if c not in keys]
         values = [
@@ -403,14 +429,16 @@ def insert_rows(connection: Connection, rows: Contribution) -> None:
             cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
 
 
-def read_rows(connection: Connection) -> Contribution:
-    """Every rollup row as a contribution (for comparing the maintained and rebuilt ones)."""
+def read_rows(connection: Connection, grain: int = DAY) -> Contribution:
+    """The rollup rows of one grain, keyed as contributions are (for comparing the maintained
+    and rebuilt ones); amounts that are zero are left out."""
     rows: Contribution = {}
     for table in ROLLUPS:
         keys = KEYS[table.name]
-        for row in connection.execute(select(table)).mappings():
+        query = select(table).where(table.c.grain == grain)
+        for row in connection.execute(query).mappings():
             key = tuple(row[k].value if hasattr(row[k], "value") else row[k] for k in keys)
-            amounts = {c: row[c] for c in row.keys() if c not in keys and row[c]}
+            amounts = {c: row[c] for c in row.keys() if c not in COLUMNS[table.name] and row[c]}
             if amounts:
                 rows[(table.name, key)] = amounts
     return rows

@@ -261,6 +261,16 @@ def test_rebuilding_the_rollups_from_the_case_tables_changes_nothing(
     assert rebuilt.keys() == maintained.keys()
     for key, amounts in maintained.items():
         assert rebuilt[key] == pytest.approx(amounts, rel=1e-9, abs=1e-9), key
+    # every month row is the sum of its day rows
+    months: rollups.Contribution = {}
+    for (name, (day, *rest)), amounts in rebuilt.items():
+        rollups.accumulate(months, {(name, (day.replace(day=1), *rest)): amounts})
+    with Session(engine) as session:
+        stored = rollups.read_rows(session.connection(), rollups.MONTH)
+    inside = {k: v for k, v in stored.items() if period.start <= k[1][0] <= period.end}
+    assert {k for k in months if period.start <= k[1][0]} == inside.keys()
+    for key, amounts in inside.items():
+        assert months[key] == pytest.approx(amounts, rel=1e-9, abs=1e-9), key
 
 
 def new_case(engine: Engine, catalog: Catalog, submitted: datetime) -> tuple[str, list[str]]:
