@@ -269,7 +269,7 @@ def gantt(
     y = top
     for row in rows:
         mid = y + ROW / 2
-        parts.append(_label(label_width - 8, mid, row.label, label_width - 16, "group"))
+        parts.append(_label(label_width - 8, mid, row.label, label_width - 30, "group"))
         parts.append(_label(label_width - 8, mid + 13, row.sublabel, label_width - 16, "sub"))
         if row.start is not None:
             start = x(row.start)
