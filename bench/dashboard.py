@@ -12,7 +12,12 @@ two years), each:
   PostgreSQL's plan cache empty; the operating system's file cache is not dropped);
 - warm: the median of R more runs;
 - rows: the same figures computed from the case tables without the rollups (store/dashboard
-  `source="rows"`), once: the baseline, and the ratio rows / warm.
+  `source="rows"`), once: the baseline, and the ratio rows / warm. The queries that compute
+  critical paths in Python from every item (departments, drivers, the whole dashboard) are
+  run that way over the 90 days only: over two years at 1M cases they take many minutes.
+
+With `--stages K` the cases are added in K equal steps and the queries timed after each, to
+show how the timings grow with the history (the later steps insert into indexed tables).
 
 It checks that both ways give the same figures, prints the seeding times, and removes both
 databases. `make bench` runs it before the API benchmark (python -m bench).
@@ -20,6 +25,7 @@ databases. `make bench` runs it before the API benchmark (python -m bench).
 
 import argparse
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -135,7 +141,12 @@ def comparable(result: Any) -> Any:
 
 
 def bench_backend(
-    name: str, url: str, catalog: Catalog, args: argparse.Namespace, case_id: str
+    name: str,
+    url: str,
+    catalog: Catalog,
+    args: argparse.Namespace,
+    case_id: str,
+    baseline: bool,
 ) -> list[str]:
     """Time every query on one database; returns the printed lines."""
     lines = []
@@ -157,7 +168,8 @@ def bench_backend(
                     f"{name:10} {label:8} {query:16} cold {cold * 1000:8.1f} ms  "
                     f"warm {statistics.median(warm) * 1000:8.1f} ms"
                 )
-                if query in ROLLUP_ONLY and not args.no_baseline:
+                heavy = query != "scenarios" and label != "90 days"
+                if query in ROLLUP_ONLY and baseline and not heavy:
                     rows, baseline = timed(lambda r=run, s=session: r(s, "rows"))
                     agree = same(comparable(result), comparable(baseline))
                     ratio = rows / statistics.median(warm)
@@ -195,45 +207,53 @@ def main(args: argparse.Namespace) -> None:
         try:
             for engine in engines.values():
                 create_schema(engine)
-            progress(f"seeding {args.cases:,} cases into {', '.join(engines)}")
-            done = [0]
+            step = args.cases // args.stages
+            for stage in range(1, args.stages + 1):
+                count = step if stage < args.stages else args.cases - step * (args.stages - 1)
+                total = step * (stage - 1) + count
+                progress(f"seeding {count:,} cases into {', '.join(engines)} ({total:,} in all)")
+                done = [0]
 
-            def report(n: int) -> None:
-                done[0] += n
-                if done[0] % 100_000 < n:
-                    progress(f"  {done[0]:,} cases")
+                def report(n: int, done: list[int] = done) -> None:
+                    done[0] += n
+                    if done[0] % 100_000 < n:
+                        progress(f"  {done[0]:,} cases")
 
-            seeded = seed_cases(
-                list(engines.values()),
-                catalog,
-                args.cases,
-                seed=args.seed,
-                until=UNTIL,
-                days=DAYS,
-                batch=20_000,
-                progress=report,
-            )
-            analyzed = {name: analyze(engine) for name, engine in engines.items()}
-            for engine in engines.values():
-                engine.dispose()
-            with engines["sqlite"].connect() as connection:  # a case with a supplement
-                case_id = connection.execute(
-                    text("SELECT case_id FROM case_event ORDER BY case_id LIMIT 1")
-                ).scalar_one()
-            print(
-                f"dashboard at {args.cases:,} cases ({seeded.items:,} items, "
-                f"{seeded.events:,} supplement events, {seeded.rollup_rows:,} rollup rows); "
-                f"{os.cpu_count()} CPUs"
-            )
-            print(
-                f"seeding: generating {seeded.generate_seconds:.0f} s (once), writing "
-                + ", ".join(f"{n} {s:.0f} s" for n, s in seeded.insert_seconds.items())
-                + "; ANALYZE "
-                + ", ".join(f"{n} {s:.0f} s" for n, s in analyzed.items())
-                + f"; total {seeded.seconds:.0f} s"
-            )
-            for name, url in urls.items():
-                bench_backend(name, url, catalog, args, case_id)
+                seeded = seed_cases(
+                    list(engines.values()),
+                    catalog,
+                    count,
+                    seed=args.seed + stage - 1,
+                    until=UNTIL,
+                    days=DAYS,
+                    batch=20_000,
+                    progress=report,
+                )
+                analyzed = {name: analyze(engine) for name, engine in engines.items()}
+                for engine in engines.values():
+                    engine.dispose()
+                with engines["sqlite"].connect() as connection:  # a case with a supplement
+                    case_id = connection.execute(
+                        text("SELECT case_id FROM case_event ORDER BY case_id LIMIT 1")
+                    ).scalar_one()
+                print(
+                    f"dashboard at {total:,} cases (this step: {seeded.items:,} items, "
+                    f"{seeded.events:,} supplement events, {seeded.rollup_rows:,} day rollup "
+                    f"rows); {os.cpu_count()} CPUs",
+                    flush=True,
+                )
+                print(
+                    f"seeding {count:,}: waiting for generated cases "
+                    f"{seeded.generate_seconds:.0f} s, writing "
+                    + ", ".join(f"{n} {s:.0f} s" for n, s in seeded.insert_seconds.items())
+                    + "; ANALYZE "
+                    + ", ".join(f"{n} {s:.0f} s" for n, s in analyzed.items())
+                    + f"; total {seeded.seconds:.0f} s",
+                    flush=True,
+                )
+                last = stage == args.stages
+                for name, url in urls.items():
+                    bench_backend(name, url, catalog, args, case_id, last and not args.no_baseline)
         finally:
             for engine in engines.values():
                 engine.dispose()
@@ -250,6 +270,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cases", type=int, default=1_000_000, help="cases (1,000,000)")
     parser.add_argument("--repeat", type=int, default=5, help="warm runs per query (5)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    parser.add_argument("--stages", type=int, default=1, help="add the cases in K steps (1)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the queries without rollups"
@@ -258,4 +279,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 if __name__ == "__main__":
+    # a stopped run still removes its databases
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     main(parse())
