@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import Table, and_, case, func, select
+from sqlalchemy import Table, and_, case, func, select, text
 from sqlmodel import Session
 from sqlmodel import select as select_rows
 
@@ -39,7 +39,7 @@ from catalog.loader import Catalog
 from catalog.models import Text
 from catalog.targets import TARGETS, ReformTargets
 from store import rollups
-from store.models import Case, CaseEvent, CaseItem
+from store.models import OPEN_ITEMS, Case, CaseEvent, CaseItem
 
 Source = Literal["rollups", "rows"]
 CASE: Table = Case.__table__  # type: ignore[attr-defined]
@@ -465,7 +465,7 @@ def backlog(
         func.count(),
         func.sum(case((ITEM.c.status == ItemStatus.awaiting_supplement.value, 1), else_=0)),
         func.sum(case((and_(ITEM.c.status == waiting, ITEM.c.due_at < now), 1), else_=0)),
-    ).where(ITEM.c.status.in_([waiting, ItemStatus.awaiting_supplement.value]))
+    ).where(text(f"case_item.{OPEN_ITEMS}"))  # the partial index's condition, so it is used
     if scenario:
         query = query.join(CASE, CASE.c.id == ITEM.c.case_id).where(CASE.c.scenario == scenario)
     rows = session.connection().execute(query.group_by(ITEM.c.department))
@@ -606,23 +606,33 @@ def slowest_cases(
     limit: int = 8,
 ) -> list[CaseLink]:
     """The completed cases of the period that took the most working days (to open their
-    traces)."""
+    traces). One query per scenario, each reading the (status, scenario, actual_days) index
+    from its top until `limit` cases of the period are found."""
     start, end = period.bounds()
-    query = (
-        select(CASE.c.id, CASE.c.scenario, CASE.c.actual_days, CASE.c.breaches)
-        .where(
-            CASE.c.status == CaseStatus.completed.value,
-            CASE.c.submitted_at >= start,
-            CASE.c.submitted_at < end,
-        )
-        .order_by(CASE.c.actual_days.desc(), CASE.c.id)
-        .limit(limit)
-    )
     if scenario:
-        query = query.where(CASE.c.scenario == scenario)
+        codes = [scenario]
+    elif catalog is not None:
+        codes = sorted({code for code, _ in catalog.scenarios})
+    else:
+        codes = [c for (c,) in session.connection().execute(select(CASE.c.scenario).distinct())]
+    found = []
+    for code in codes:
+        query = (
+            select(CASE.c.id, CASE.c.scenario, CASE.c.actual_days, CASE.c.breaches)
+            .where(
+                CASE.c.status == CaseStatus.completed.value,
+                CASE.c.scenario == code,
+                CASE.c.submitted_at >= start,
+                CASE.c.submitted_at < end,
+            )
+            .order_by(CASE.c.actual_days.desc())
+            .limit(limit)
+        )
+        found += session.connection().execute(query).all()
+    found.sort(key=lambda row: (-(row[2] or 0.0), row[0]))
     return [
         CaseLink(case_id=i, scenario=s, name=_scenario_name(catalog, s), actual_days=d, breaches=b)
-        for i, s, d, b in session.connection().execute(query)
+        for i, s, d, b in found[:limit]
     ]
 
 
