@@ -1,0 +1,49 @@
+"""What the clerks and applicants of the simulation do with a reviewed item.
+
+When an item's task opens, its story is drawn at once from the item's configuration
+(simulation/config.py): when a clerk claims it, when and what the clerk decides, and, if a
+supplement is asked, when the applicant answers and when the clerk then approves. The driver
+turns the story into scheduled updates (`claim`, `decide`, `supplement`).
+"""
+
+import random
+from dataclasses import dataclass
+from enum import StrEnum
+
+from catalog.models import ResolvedItem
+from simulation.config import Review
+
+CLERKS_PER_DEPARTMENT = 4
+
+
+class Outcome(StrEnum):
+    approve = "approve"
+    reject = "reject"
+    supplement = "supplement"  # then approved after the answer (or never answered)
+
+
+@dataclass(frozen=True)
+class ReviewStory:
+    clerk: str
+    pickup: float  # working days from the task opening to the claim
+    decision: float  # from the claim to the first decision
+    outcome: Outcome
+    answer: float | None = None  # from the supplement request to the answer; None: never
+    recheck: float | None = None  # from the answer to the approval
+
+
+def draw_review(review: Review, item: ResolvedItem, rng: random.Random) -> ReviewStory:
+    scale = review.clerk_scale(item)
+    clerk = f"sim-{item.department}-{rng.randrange(CLERKS_PER_DEPARTMENT) + 1}"
+    pickup = review.pickup.sample(rng, scale)
+    decision = review.decision.sample(rng, scale)
+    draw = rng.random()
+    if draw < review.reject_rate:
+        return ReviewStory(clerk, pickup, decision, Outcome.reject)
+    if draw < review.reject_rate + review.supplement_rate:
+        answer = review.answer.sample(rng)
+        recheck = review.recheck.sample(rng, scale)
+        if rng.random() < review.no_answer_rate:
+            return ReviewStory(clerk, pickup, decision, Outcome.supplement, None, None)
+        return ReviewStory(clerk, pickup, decision, Outcome.supplement, answer, recheck)
+    return ReviewStory(clerk, pickup, decision, Outcome.approve)
