@@ -1,0 +1,152 @@
+"""`simulate` end to end: 200 newborn cases through the real workflows on the time-skipping
+server; every figure of the report is recomputed here from the run's database with plain
+SQL (sqlite3), independently of simulation/figures.py."""
+
+import json
+import math
+import re
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from catalog.calendar import WorkCalendar
+from catalog.loader import get_catalog
+from simulation.run import simulate
+
+pytestmark = pytest.mark.timeout(240)
+CASES = 200
+
+
+def nearest_rank(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(q * len(ordered))) - 1]
+
+
+def stamp(text: str) -> datetime:
+    at = datetime.fromisoformat(text)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, sqlite3.Connection]:
+    folder = tmp_path_factory.mktemp("simulation")
+    report, database = folder / "report.html", folder / "run.db"
+    result = simulate("newborn", CASES, seed=7, out=report, database=database)
+    assert result.report == report and database.exists()
+    html = report.read_text(encoding="utf-8")
+    found = re.search(r'<script type="application/json" id="figures">(.*?)</script>', html, re.S)
+    assert found, "the report embeds its figures"
+    figures = json.loads(found.group(1).replace("<\\/", "</"))
+    db = sqlite3.connect(database)
+    yield figures, html, db
+    db.close()
+
+
+def test_every_case_ran_and_the_counts_match(run):
+    figures, _, db = run
+    (cases,) = db.execute('SELECT count(*) FROM "case"').fetchone()
+    statuses = dict(db.execute('SELECT status, count(*) FROM "case" GROUP BY status').fetchall())
+    assert cases == CASES == figures["cases"]
+    assert figures["by_status"] == statuses
+    assert "running" not in statuses and "submitted" not in statuses  # every case ended
+    assert figures["completed"] == statuses.get("completed", 0) > 0.95 * CASES
+    # each case has its own applicant, created for the run
+    (applicants,) = db.execute('SELECT count(DISTINCT applicant_id) FROM "case"').fetchone()
+    assert applicants == CASES
+
+
+def test_bundled_days_are_the_read_models(run):
+    figures, _, db = run
+    days = [d for (d,) in db.execute("SELECT actual_days FROM \"case\" WHERE status='completed'")]
+    assert figures["bundled"]["n"] == len(days)
+    assert figures["bundled"]["median"] == pytest.approx(nearest_rank(days, 0.5), abs=1e-9)
+    assert figures["bundled"]["p90"] == pytest.approx(nearest_rank(days, 0.9), abs=1e-9)
+    assert sum(b["cases"] for b in figures["bundled_histogram"]) == len(days)
+    # actual_days is what the calendar says between submission and completion
+    calendar = get_catalog(None).calendar
+    assert isinstance(calendar, WorkCalendar)
+    for submitted, completed, actual in db.execute(
+        "SELECT submitted_at, completed_at, actual_days FROM \"case\" WHERE status='completed' "
+        "LIMIT 20"
+    ):
+        between = calendar.working_days_between(stamp(submitted), stamp(completed))
+        assert actual == pytest.approx(between, abs=1e-6)
+
+
+def test_baseline_days_are_the_runs(run):
+    figures, _, db = run
+    (catalog_days,) = db.execute('SELECT avg(baseline_days) FROM "case"').fetchone()
+    assert figures["catalog_baseline_days"] == pytest.approx(catalog_days) == 80
+    drawn = [
+        d
+        for (d,) in db.execute(
+            'SELECT b.days FROM sim_baseline b JOIN "case" c ON c.id = b.case_id '
+            "WHERE c.status = 'completed'"
+        )
+    ]
+    assert figures["one_by_one"]["n"] == len(drawn) == figures["completed"]
+    assert figures["one_by_one"]["median"] == pytest.approx(nearest_rank(drawn, 0.5), abs=1e-9)
+    assert figures["one_by_one"]["p90"] == pytest.approx(nearest_rank(drawn, 0.9), abs=1e-9)
+    # each draw is the sum of its items' processing and visits, around the catalog's 80
+    for days, items in db.execute("SELECT days, items FROM sim_baseline LIMIT 20"):
+        assert days == pytest.approx(sum(p + v for p, v in json.loads(items).values()))
+    assert 65 < figures["one_by_one"]["median"] < 95
+
+
+def test_reductions_and_sla_are_the_read_models(run):
+    figures, _, db = run
+    base, provided = db.execute(
+        'SELECT sum(materials_baseline), sum(materials_provided) FROM "case"'
+    ).fetchone()
+    assert (figures["materials_baseline"], figures["materials_provided"]) == (base, provided)
+    assert figures["material_reduction"] == pytest.approx(1 - provided / base)
+    decided, breached = db.execute(
+        "SELECT count(*), sum(breached) FROM case_item "
+        "WHERE mode = 'reviewed' AND decided_by IS NOT NULL"
+    ).fetchone()
+    assert (figures["reviewed_decided"], figures["breached"]) == (decided, breached)
+    assert figures["time_reduction"] == pytest.approx(
+        1 - figures["bundled"]["median"] / figures["one_by_one"]["median"]
+    )
+
+
+def test_what_drives_the_remaining_days(run):
+    """Only household registration is reviewed in the newborn bundle: its task's time from
+    opening to end is (nearly) all of each completed case's days."""
+    figures, _, db = run
+    top = figures["drivers"][0]
+    assert top["item"] == "household_registration"
+    calendar = get_catalog(None).calendar
+    rows = db.execute(
+        "SELECT i.opened_at, i.completed_at, c.actual_days FROM case_item i "
+        'JOIN "case" c ON c.id = i.case_id '
+        "WHERE c.status = 'completed' AND i.item = 'household_registration'"
+    ).fetchall()
+    review = sum(calendar.working_days_between(stamp(o), stamp(e)) for o, e, _ in rows)
+    total = sum(d for _, _, d in rows)
+    assert top["critical"] == len(rows) == figures["completed"]
+    assert top["critical_days"] == pytest.approx(review, rel=1e-3)
+    assert top["share_of_days"] == pytest.approx(review / total, abs=1e-3)
+    assert top["share_of_days"] > 0.95
+    supplements = db.execute(
+        "SELECT count(*) FROM case_event WHERE kind = 'supplement_requested'"
+    ).fetchone()[0]
+    assert figures["reviews"][0]["supplements"] == supplements > 0  # ~10 % ask for one
+
+
+def test_the_report_shows_the_figures_in_both_languages(run):
+    figures, html, _ = run
+    for lang in ("zh", "en"):
+        section = html.split(f'<article id="{lang}"', 1)[1].split("</article>", 1)[0]
+        for name, value in (
+            ("bundled-median", f"{figures['bundled']['median']:.1f}"),
+            ("one-by-one-median", f"{figures['one_by_one']['median']:.1f}"),
+            ("material-reduction", f"{figures['material_reduction'] * 100:.1f}%"),
+        ):
+            kpi = section.split(f'data-figure="{name}"', 1)[1].split('<div class="sub">', 1)[0]
+            assert f">{value}<" in kpi, (lang, name, value)
+        assert f"{figures['bundled']['p90']:.1f}" in section
+        assert section.count("<svg") >= 4  # comparison, two distributions, drivers
+    assert 'lang="zh-CN"' in html and 'lang="en"' in html
+    assert "http" not in html.split("<body>", 1)[0].replace("http-equiv", "")  # no fetches
