@@ -23,7 +23,7 @@ from core.submission import submit
 from store.models import Audience, Case, CaseEvent, CaseItem, Notification, Role, SimulatedIssue
 from store.users import add_user
 from tests.conftest import Workers
-from tests.helpers import newborn_form, unique, wait_until
+from tests.helpers import newborn_form, running_api, unique, wait_until
 from workflows import case_workflow_id
 from workflows.models import (
     ClaimInput,
@@ -48,6 +48,7 @@ class Case_:
     handle: WorkflowHandle
     case_id: str
     calendar: WorkCalendar
+    applicant: str = ""
 
     def item(self, code: str = REVIEWED) -> CaseItem:
         with Session(self.engine) as session:
@@ -113,6 +114,7 @@ class Starter:
         with Session(self.engine) as session:
             applicant = add_user(session, unique("applicant"), "pw", Role.applicant)
             assert applicant.id is not None
+            username = applicant.username
             row, _ = await submit(
                 session,
                 self.env.client,
@@ -125,7 +127,7 @@ class Starter:
         handle = self.env.client.get_workflow_handle_for(
             ScenarioWorkflow.run, case_workflow_id(row.id)
         )
-        return Case_(self.env, self.engine, handle, row.id, calendar)
+        return Case_(self.env, self.engine, handle, row.id, calendar, username)
 
 
 @pytest.fixture
@@ -220,6 +222,15 @@ async def test_supplement_stops_the_clock_for_exactly_the_applicants_time(start_
     assert abs(row.due_at - case.calendar.add_working_days(opened, 4.5)) < timedelta(minutes=1)
     assert case.case().applicant_days == pytest.approx(1.5, abs=1e-3)
     assert result.outputs["citizen_id"]
+    # The applicant reads the same figures from the API.
+    async with running_api(start_case.settings, case.env.client, case.engine) as api:
+        response = await api.http.get(
+            f"/api/v1/cases/{case.case_id}", headers=await api.login(case.applicant, "pw")
+        )
+    measures = response.json()["measures"]
+    assert measures["applicant_days"] == pytest.approx(1.5, abs=1e-3)
+    assert measures["department_days"] == pytest.approx(2 / 24 + 0.5, abs=1e-3)
+    assert measures["breaches"] == 0
 
 
 async def test_supplement_not_answered_in_time_closes_the_case(start_case):
