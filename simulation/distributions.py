@@ -20,6 +20,8 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "exponential": ("mean",),
     "lognormal": ("median", "sigma"),
 }
+# lognormal may be given by its mean instead of its median
+ALTERNATIVES: dict[str, tuple[str, ...]] = {"lognormal": ("mean", "sigma")}
 
 
 class Dist(BaseModel):
@@ -29,8 +31,9 @@ class Dist(BaseModel):
     - uniform: between `low` and `high`
     - triangular: between `low` and `high`, most often `mode`
     - exponential: mean `mean`
-    - lognormal: half of the draws below `median`; `sigma` is the spread of the logarithm
-      (0.5: the middle 68 % lie between median/1.65 and median*1.65)
+    - lognormal: half of the draws below `median` (or, given `mean` instead, that mean);
+      `sigma` is the spread of the logarithm (0.5: two thirds of the draws lie between
+      median/1.65 and median*1.65)
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -47,7 +50,7 @@ class Dist(BaseModel):
 
     @model_validator(mode="after")
     def _parameters(self) -> "Dist":
-        needed = PARAMETERS[self.dist]
+        needed = self.parameters()
         missing = [p for p in needed if getattr(self, p) is None]
         if missing:
             raise ValueError(f"{self.dist} needs {', '.join(needed)}; missing {', '.join(missing)}")
@@ -64,6 +67,20 @@ class Dist(BaseModel):
             raise ValueError("mode must lie between low and high")
         return self
 
+    def parameters(self) -> tuple[str, ...]:
+        """The parameters this distribution is given by."""
+        alternative = ALTERNATIVES.get(self.dist)
+        if alternative and self.mean is not None and self.median is None:
+            return alternative
+        return PARAMETERS[self.dist]
+
+    @property
+    def _median(self) -> float:
+        """The lognormal's median, given or from its mean."""
+        if self.median is not None:
+            return self.median
+        return self.mean * math.exp(-(self.sigma**2) / 2)  # type: ignore[operator]
+
     def sample(self, rng: random.Random, scale: float = 1.0) -> float:
         """One draw, multiplied by `scale` (an item's limit when the draw is a share)."""
         if self.dist == "fixed":
@@ -75,7 +92,7 @@ class Dist(BaseModel):
         elif self.dist == "exponential":
             value = rng.expovariate(1 / self.mean)  # type: ignore[operator]
         else:
-            value = rng.lognormvariate(math.log(self.median), self.sigma)  # type: ignore[arg-type]
+            value = rng.lognormvariate(math.log(self._median), self.sigma)  # type: ignore[arg-type]
         assert value is not None
         if self.max is not None:
             value = min(value, self.max)
@@ -91,10 +108,10 @@ class Dist(BaseModel):
             return (self.low + self.mode + self.high) / 3  # type: ignore[operator]
         if self.dist == "exponential":
             return self.mean  # type: ignore[return-value]
-        return self.median * math.exp(self.sigma**2 / 2)  # type: ignore[operator]
+        return self._median * math.exp(self.sigma**2 / 2)  # type: ignore[operator]
 
     def describe(self) -> str:
         """A short text of the distribution, e.g. `lognormal(median 1.5, sigma 0.5)`."""
-        values = ", ".join(f"{p} {getattr(self, p):g}" for p in PARAMETERS[self.dist])
+        values = ", ".join(f"{p} {getattr(self, p):g}" for p in self.parameters())
         cap = f", max {self.max:g}" if self.max is not None else ""
         return f"{self.dist}({values}{cap})"
