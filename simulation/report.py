@@ -114,7 +114,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "用 --keep-db 保留数据库即可复算；数字也以 JSON 形式嵌在本文件中（id=figures）。"
         ),
         "driver_text": (
-            "模拟器：{steps} 步，{updates} 次更新，{refused} 次被拒绝；{processes} 个工作流进程。"
+            "模拟器：{steps} 步，{updates} 次更新，{refused} 次被拒绝；{processes} 个工作流进程；"
+            "CPU 时间：主进程 {cpu_main} 秒，子进程（工作流进程和测试服务器）{cpu_children} 秒。"
         ),
         "status.completed": "办结",
         "status.rejected": "驳回",
@@ -222,7 +223,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "as JSON (id=figures)."
         ),
         "driver_text": "Driver: {steps} steps, {updates} updates, {refused} refused; "
-        "{processes} workflow worker processes.",
+        "{processes} workflow worker processes; CPU time: {cpu_main} s in the main process, "
+        "{cpu_children} s in the children (workflow workers and the test server).",
         "status.completed": "completed",
         "status.rejected": "rejected",
         "status.not_supplemented": "not supplemented",
@@ -322,51 +324,63 @@ def build_charts(f: RunFigures, t: Texts) -> dict[str, Markup | None]:
         chart_id=f"compare-{t.lang}",
     )
     completed = max(f.completed, 1)
-    driver_bars = [
-        charts.Bar(
+    driver_groups = [
+        charts.Group(
             t.tx(d.name),
             [
-                charts.Segment(
-                    (d.critical_days - d.critical_applicant_days) / completed,
-                    "c-dept",
-                    t("dept_time"),
-                ),
-                charts.Segment(
-                    d.critical_applicant_days / completed, "c-wait", t("applicant_time")
-                ),
+                charts.Bar(
+                    "",
+                    [
+                        charts.Segment(
+                            (d.critical_days - d.critical_applicant_days) / completed,
+                            "c-dept",
+                            t("dept_time"),
+                        ),
+                        charts.Segment(
+                            d.critical_applicant_days / completed, "c-wait", t("applicant_time")
+                        ),
+                    ],
+                    note=percent(d.share_of_days),
+                )
             ],
-            note=percent(d.share_of_days),
         )
         for d in f.drivers
         if d.critical_days > 0.0005 * completed
     ]
     drivers = (
         charts.bars(
-            [charts.Group("", driver_bars)],
+            driver_groups,
             title=t("drivers_title"),
             description=t("drivers_note"),
             unit=t("days_unit"),
             legend=[("c-dept", t("dept_time")), ("c-wait", t("applicant_time"))],
             chart_id=f"drivers-{t.lang}",
         )
-        if driver_bars
+        if driver_groups
         else None
     )
-    review_bars = [
-        charts.Bar(
+    review_groups = [
+        charts.Group(
             t.tx(r.name),
             [
-                charts.Segment(r.queue_days or 0.0, "c-p90", t("queue")),
-                charts.Segment(r.clerk_days or 0.0, "c-dept", t("clerk")),
-                charts.Segment(r.applicant_days_per_task or 0.0, "c-wait", t("applicant_time")),
+                charts.Bar(
+                    "",
+                    [
+                        charts.Segment(r.queue_days or 0.0, "c-p90", t("queue")),
+                        charts.Segment(r.clerk_days or 0.0, "c-dept", t("clerk")),
+                        charts.Segment(
+                            r.applicant_days_per_task or 0.0, "c-wait", t("applicant_time")
+                        ),
+                    ],
+                    note=days(r.item_days, 2),
+                )
             ],
-            note=days(r.item_days, 2),
         )
         for r in f.reviews
     ]
     reviews = (
         charts.bars(
-            [charts.Group("", review_bars)],
+            review_groups,
             title=t("review_chart"),
             description=t("review_chart"),
             unit=t("days_unit"),
@@ -377,7 +391,7 @@ def build_charts(f: RunFigures, t: Texts) -> dict[str, Markup | None]:
             ],
             chart_id=f"reviews-{t.lang}",
         )
-        if review_bars
+        if review_groups
         else None
     )
     return {
@@ -449,6 +463,7 @@ def render(f: RunFigures) -> str:
         driver=driver,
         seconds=f.run.get("seconds"),
         processes=f.run.get("processes"),
+        cpu=f.run.get("cpu") or {},
     )
 
 

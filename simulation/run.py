@@ -11,6 +11,7 @@ and the report (simulation/report.py) from the run's read model.
 import asyncio
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -40,6 +41,17 @@ from worker import department_worker, workflow_worker
 
 TASK_QUEUE = "simulation-scenarios"
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) of this process and of its ended children (the workflow
+    worker processes and the test server, once they have exited)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "main": own.ru_utime + own.ru_stime,
+        "children": children.ru_utime + children.ru_stime,
+    }
 
 
 def default_processes() -> int:
@@ -210,7 +222,7 @@ def simulate(
     process)."""
     if cases < 1:
         raise ValueError("cases must be at least 1")
-    began = time.monotonic()
+    began, cpu_before = time.monotonic(), cpu_seconds()
     catalog = get_catalog(None)  # the same cached catalog the department workers use
     spec = catalog.spec(scenario)
     if spec is None:
@@ -252,7 +264,10 @@ def simulate(
                 )
             )
             seconds = time.monotonic() - began
-            store.put(engine, driver=driver, seconds=round(seconds, 2), processes=processes)
+            cpu = {k: round(v - cpu_before[k], 1) for k, v in cpu_seconds().items()}
+            store.put(
+                engine, driver=driver, seconds=round(seconds, 2), processes=processes, cpu=cpu
+            )
             figures = run_figures(engine, catalog)
             if out is not None:
                 write_report(out, figures)
