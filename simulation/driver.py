@@ -62,6 +62,10 @@ OPEN = (CaseStatus.submitted.value, CaseStatus.running.value)
 # after this, doubling while nothing changes, and give up after STUCK without any change.
 IDLE_FIRST, IDLE_MAX, STUCK = timedelta(minutes=15), timedelta(days=1), timedelta(days=120)
 SETTLE = timedelta(seconds=1)
+# Submissions at once: each holds a read-model connection across its awaits, and its
+# database calls wait for the default thread pool; more of them than the pool has
+# connections would wait for each other (the engine's pool: 5 + 10 overflow).
+SUBMISSIONS_AT_ONCE = 4
 
 
 @dataclass(order=True)
@@ -128,6 +132,7 @@ class Driver:
         self.office = OfficeHours(catalog.calendar, config.clerks.office_hours)
         self.step = timedelta(minutes=config.resolution_minutes)
         self._limit = asyncio.Semaphore(concurrency)
+        self._submissions = asyncio.Semaphore(SUBMISSIONS_AT_ONCE)
         self._schedule: list[Action] = []
         self._seq = 0
         self._case_ids: list[str | None] = [None] * self.total
@@ -307,27 +312,28 @@ class Driver:
         return DecideInput(**common, decision=Decision.approve)
 
     async def _arrive(self, index: int, now: datetime) -> None:
+        """Submit case `index` as its applicant, through `core.submission.submit`."""
         applicant = self.applicants[index]
-        assert self.stats is not None
-        with Session(self.engine) as session:
-            case, _ = await submit(
-                session,
-                self.env.client,
-                self.catalog,
-                applicant.id,
-                self.spec.code,
-                self.form,
-                idempotency_key=f"simulation-{self.seed}-{index}",
-                task_queue=self.task_queue,
-                registries=self.registries,
-                identity=applicant.identity,
-                submitted_at=now,
-            )
+        async with self._submissions:
+            with Session(self.engine) as session:
+                case, _ = await submit(
+                    session,
+                    self.env.client,
+                    self.catalog,
+                    applicant.id,
+                    self.spec.code,
+                    self.form,
+                    idempotency_key=f"simulation-{self.seed}-{index}",
+                    task_queue=self.task_queue,
+                    registries=self.registries,
+                    identity=applicant.identity,
+                    submitted_at=now,
+                )
         self._case_ids[index] = case.id
         self._index[case.id] = index
-        stats = self.stats
-        stats.first_arrival = stats.first_arrival or now
-        stats.last_arrival = now
+        assert self.stats is not None
+        self.stats.first_arrival = self.stats.first_arrival or now
+        self.stats.last_arrival = now
         path = one_by_one(
             self.spec, self.config.baseline, random.Random(f"{self.seed}:{index}:baseline")
         )

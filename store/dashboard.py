@@ -466,13 +466,42 @@ def backlog(
         func.sum(case((ITEM.c.status == ItemStatus.awaiting_supplement.value, 1), else_=0)),
         func.sum(case((and_(ITEM.c.status == waiting, ITEM.c.due_at < now), 1), else_=0)),
     ).where(text(f"case_item.{OPEN_ITEMS}"))  # the partial index's condition, so it is used
-    if scenario:
-        query = query.join(CASE, CASE.c.id == ITEM.c.case_id).where(CASE.c.scenario == scenario)
-    rows = session.connection().execute(query.group_by(ITEM.c.department))
-    return {
-        d: {"open": int(n), "awaiting_supplement": int(s or 0), "overdue": int(o or 0)}
-        for d, n, s, o in rows
-    }
+    if not scenario:
+        rows = session.connection().execute(query.group_by(ITEM.c.department))
+        return {
+            d: {"open": int(n), "awaiting_supplement": int(s or 0), "overdue": int(o or 0)}
+            for d, n, s, o in rows
+        }
+    # One scenario: its open items, found among all open items (few) by their cases' keys,
+    # rather than by a join the planner may start from the scenario's many cases.
+    found = (
+        session.connection()
+        .execute(
+            select(ITEM.c.case_id, ITEM.c.department, ITEM.c.status, ITEM.c.due_at).where(
+                text(f"case_item.{OPEN_ITEMS}")
+            )
+        )
+        .all()
+    )
+    ids = sorted({row[0] for row in found})
+    mine: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        mine.update(
+            session.connection().scalars(
+                select(CASE.c.id).where(CASE.c.id.in_(chunk), CASE.c.scenario == scenario)
+            )
+        )
+    result: dict[str, dict[str, int]] = {}
+    for case_id, department, status, due_at in found:
+        if case_id not in mine:
+            continue
+        counts = result.setdefault(department, {"open": 0, "awaiting_supplement": 0, "overdue": 0})
+        status = _status(status)
+        counts["open"] += 1
+        counts["awaiting_supplement"] += status == ItemStatus.awaiting_supplement.value
+        counts["overdue"] += bool(status == waiting and due_at is not None and due_at < now)
+    return result
 
 
 def item_drivers(

@@ -403,3 +403,30 @@ def test_retried_writes_count_a_case_once(engine: Engine, catalog: Catalog):
     assert board.total.cases == 1 and board.total.completed == 1
     assert board.total.median_days == bucket / 10
     assert sum(d.critical for d in board.drivers) >= 1
+
+
+@pytest.mark.timeout(300)
+def test_one_scenarios_backlog_counts_the_open_items_of_its_cases_only(
+    engine: Engine, catalog: Catalog
+):
+    seeded(engine, catalog, 150)
+    open_statuses = (ItemStatus.awaiting_review, ItemStatus.awaiting_supplement)
+    with Session(engine) as session:
+        scenario_of = {c.id: c.scenario for c in session.exec(select(Case))}
+        open_items = [i for i in session.exec(select(CaseItem)) if i.status in open_statuses]
+        codes = sorted({scenario_of[i.case_id] for i in open_items})
+        assert len(codes) > 1
+        for code in codes:
+            wanted: dict[str, dict[str, int]] = {}
+            for item in open_items:
+                if scenario_of[item.case_id] != code:
+                    continue
+                counts = wanted.setdefault(
+                    item.department, {"open": 0, "awaiting_supplement": 0, "overdue": 0}
+                )
+                counts["open"] += 1
+                counts["awaiting_supplement"] += item.status is ItemStatus.awaiting_supplement
+                counts["overdue"] += bool(
+                    item.status is ItemStatus.awaiting_review and item.due_at and item.due_at < NOW
+                )
+            assert figures.backlog(session, NOW, code) == wanted, code
