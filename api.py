@@ -48,7 +48,9 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.catalog = get_catalog(settings.catalog_dir)
-        app.state.engine = make_engine(settings.resolved_database_url)
+        app.state.engine = make_engine(
+            settings.resolved_database_url, traced=settings.otel_sql_spans
+        )
         create_schema(app.state.engine)
         app.state.prometheus = registry_for(app.state.engine)
         # traced: a case's workflow joins the trace of the request that submitted it

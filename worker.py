@@ -70,7 +70,7 @@ def department_worker(
 async def run(departments: list[str], workflows: bool, settings: Settings) -> None:
     telemetry.setup(settings, "worker")
     client = await connect(settings)
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, traced=settings.otel_sql_spans)
     create_schema(engine)
     try:
         with ThreadPoolExecutor(max_workers=16) as executor:

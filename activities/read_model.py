@@ -5,6 +5,8 @@ After a transition is committed, an item or case that just ended gets its busine
 a retried write finds its event already logged and emits nothing.
 """
 
+from collections.abc import Sequence
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio import activity
@@ -28,10 +30,11 @@ class ReadModelActivities:
 
     @activity.defn
     def record_item(self, record: ItemRecord) -> None:
-        with session_scope(self._engine) as session:
-            applied = cases.record_item(session, record, self._catalog) is not None
-        if applied and record.event in cases.ITEM_ENDS:
-            self._item_span(record.case_id, record.item)
+        with Session(self._engine, expire_on_commit=False) as session:
+            written = cases.record_item(session, record, self._catalog)
+            session.commit()
+            if written is not None and record.event in cases.ITEM_ENDS:
+                self._item_span(session, written)
 
     @activity.defn
     def record_case(self, record: CaseRecord) -> None:
@@ -40,20 +43,17 @@ class ReadModelActivities:
         if applied and record.status is not CaseStatus.running:
             self._case_span(record.case_id)
 
-    def _item_span(self, case_id: str, code: str) -> None:
-        with Session(self._engine) as session:
-            case = session.get(Case, case_id)
-            item = session.exec(
-                select(CaseItem).where(CaseItem.case_id == case_id, CaseItem.item == code)
-            ).one()
+    def _item_span(self, session: Session, written: cases.ItemWrite) -> None:
+        item = written.item
+        events: Sequence[CaseEvent] = [written.event]
+        if item.opened_at is not None:  # a reviewed item: its task's events too
             events = session.exec(
                 select(CaseEvent)
-                .where(CaseEvent.case_id == case_id, CaseEvent.item == code)
+                .where(CaseEvent.case_id == item.case_id, CaseEvent.item == item.item)
                 .order_by(CaseEvent.at, CaseEvent.id)  # type: ignore[arg-type]
             ).all()
-            assert case is not None
-            known = self._catalog.items.get(code)
-            telemetry.emit_item_span(case, item, known.promised_days if known else None, events)
+        known = self._catalog.items.get(item.item)
+        telemetry.emit_item_span(written.case, item, known.promised_days if known else None, events)
 
     def _case_span(self, case_id: str) -> None:
         with Session(self._engine) as session:

@@ -11,8 +11,7 @@ import random
 from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from stdnum.cn import ric
 from temporalio.exceptions import ApplicationError
 
@@ -23,6 +22,7 @@ from activities.models import (
     ItemResult,
 )
 from catalog.models import OutputDef, OutputFormat
+from store.db import insert
 from store.models import SimulatedIssue
 
 
@@ -68,27 +68,28 @@ class SimulatedDepartment:
             )
 
     def _issue_once(self, request: ItemRequest) -> ItemResult:
-        with Session(self._engine) as session:
-            existing = self._find(session, request)
-            if existing is None:
-                issue = SimulatedIssue(
-                    department=request.department,
-                    case_id=request.case_id,
-                    item=request.item,
-                    outputs={o.code: make_output(request, o) for o in request.outputs},
-                    issued_at=datetime.now(UTC),
-                )
-                session.add(issue)
-                try:
-                    session.commit()
-                    existing = issue
-                except IntegrityError:  # a concurrent attempt issued it first
-                    session.rollback()
-                    existing = self._find(session, request)
-            assert existing is not None
-            return ItemResult(
-                item=request.item, outputs=existing.outputs, issued_at=existing.issued_at
-            )
+        """Issue, unless this (case, item) was issued before: then answer that first issue."""
+        issue = SimulatedIssue(
+            department=request.department,
+            case_id=request.case_id,
+            item=request.item,
+            outputs={o.code: make_output(request, o) for o in request.outputs},
+            issued_at=datetime.now(UTC),
+        )
+        answer = (col(SimulatedIssue.outputs), col(SimulatedIssue.issued_at))
+        with self._engine.begin() as connection:
+            statement = insert(connection, SimulatedIssue).on_conflict_do_nothing()
+            issued = connection.execute(
+                statement.values(**issue.model_dump(exclude={"id"})).returning(*answer)
+            ).first()
+            if issued is None:  # an earlier attempt issued it
+                issued = connection.execute(
+                    select(*answer).where(
+                        SimulatedIssue.case_id == request.case_id,
+                        SimulatedIssue.item == request.item,
+                    )
+                ).one()
+        return ItemResult(item=request.item, outputs=issued.outputs, issued_at=issued.issued_at)
 
     @staticmethod
     def _find(

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         "means the exporter's default (or the standard OTEL_EXPORTER_OTLP_* variables).",
     )
     otel_service_name: str = Field("onego", description="service.name of the exported spans.")
+    otel_sql_spans: bool = Field(
+        False,
+        description="A span per SQL statement of the API and the workers (about a hundred per "
+        "case): for chasing a slow query; off by default, as it costs more than the rest of "
+        "the tracing together.",
+    )
     metrics_token: str = Field(
         "", description="Bearer token required by /metrics; empty means /metrics is open."
     )

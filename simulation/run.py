@@ -234,8 +234,8 @@ def simulate(
     if problems:
         raise ConfigError("; ".join(problems))
     with _databases(database) as (read_model, departments):
-        engine = fast_sqlite(make_engine(f"sqlite:///{read_model}", traced=False))
-        ledger = fast_sqlite(make_engine(f"sqlite:///{departments}", traced=False))
+        engine = fast_sqlite(make_engine(f"sqlite:///{read_model}"))
+        ledger = fast_sqlite(make_engine(f"sqlite:///{departments}"))
         try:
             create_schema(engine)
             create_schema(ledger)

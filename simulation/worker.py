@@ -56,7 +56,7 @@ async def serve(address: str, database: Path, task_queue: str) -> None:
     client = await Client.connect(
         address, data_converter=pydantic_data_converter, runtime=quiet_runtime()
     )
-    engine = fast_sqlite(make_engine(f"sqlite:///{database}", traced=False))
+    engine = fast_sqlite(make_engine(f"sqlite:///{database}"))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -1,15 +1,16 @@
 """Writes of case transitions (read model, event log, notifications) shared by the workers."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from activities.models import CaseRecord, CaseStatus, EventKind, ItemRecord, ItemStatus
 from catalog.calendar import WorkCalendar
 from catalog.loader import Catalog
 from catalog.models import Text
 from store import rollups
+from store.db import insert
 from store.models import Audience, Case, CaseEvent, CaseItem, Notification
 from store.notifications import messages_for
 
@@ -37,15 +38,33 @@ OPTIONAL = (
 )
 
 
-def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> CaseEvent | None:
+@dataclass
+class ItemWrite:
+    """A newly applied item transition: its event and the rows as they now are."""
+
+    event: CaseEvent
+    case: Case
+    item: CaseItem
+
+
+def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> ItemWrite | None:
     """Apply one item transition, log its event and queue its notifications.
 
     Idempotent: the event is unique by (case, item, kind, workflow time), so a retried
-    write finds it and changes nothing. Returns the new event, or None for a repeated write.
+    write finds it and changes nothing. Returns the write, or None for a repeated write.
+    Four statements: the event, the case's items (with the case), the item's update and
+    the notifications.
     """
     event = _new_event(session, record.case_id, record.item, record.event, record, record.actor)
     if event is None:
         return None
+    rows = session.exec(
+        select(CaseItem, Case)
+        .join(Case, col(Case.id) == CaseItem.case_id)
+        .where(CaseItem.case_id == record.case_id)
+    ).all()
+    items = {item.item: item for item, _ in rows}
+    item, case = items[record.item], rows[0][1]
     values: dict[str, object] = {"status": record.status}
     values.update({f: getattr(record, f) for f in OPTIONAL if getattr(record, f) is not None})
     if record.outputs:
@@ -61,41 +80,38 @@ def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> CaseE
     if record.status in FINAL:
         values["completed_at"] = record.at
     if record.event in ITEM_ENDS:
-        started = _started_at(session, record, catalog)
+        started = _started_at(case, item, items, record, catalog)
         if started is not None:
             values["started_at"] = started
             values["elapsed_days"] = catalog.calendar.working_days_between(started, record.at)
-    session.exec(  # type: ignore[call-overload]
-        update(CaseItem)
-        .where(CaseItem.case_id == record.case_id, CaseItem.item == record.item)
-        .values(**values)
-    )
-    _notify(session, event, record.item, catalog.items[record.item].name, record.reason)
-    return event
+    for name, value in values.items():
+        setattr(item, name, value)
+    session.add(item)
+    _notify(session, event, case, item, catalog.items[record.item].name, record.reason)
+    session.flush()
+    return ItemWrite(event, case, item)
 
 
-def _started_at(session: Session, record: ItemRecord, catalog: Catalog) -> datetime | None:
+def _started_at(
+    case: Case,
+    item: CaseItem,
+    items: dict[str, CaseItem],
+    record: ItemRecord,
+    catalog: Catalog,
+) -> datetime | None:
     """When the ending item became ready: its task opened (reviewed items), or else when the
     last item it requires was done (the workflow starts it in that same moment), or when the
     case started. None for an item cancelled before it started."""
-    row = session.exec(
-        select(CaseItem).where(CaseItem.case_id == record.case_id, CaseItem.item == record.item)
-    ).one()
-    if row.started_at is not None or record.event is EventKind.cancelled:
-        return row.started_at
-    case = session.get(Case, record.case_id)
-    assert case is not None
+    if item.started_at is not None or record.event is EventKind.cancelled:
+        return item.started_at
     spec = catalog.spec(case.scenario, case.scenario_version)
     required = next((i.requires for i in spec.items if i.code == record.item), []) if spec else []
     ready = [case.started_at or case.submitted_at]
-    if required:
-        ready += session.exec(
-            select(CaseItem.completed_at).where(
-                CaseItem.case_id == record.case_id,
-                CaseItem.item.in_(required),  # type: ignore[attr-defined]
-                CaseItem.status == ItemStatus.done,
-            )
-        ).all()
+    ready += [
+        items[code].completed_at
+        for code in required
+        if code in items and items[code].status is ItemStatus.done
+    ]
     return min(max(t for t in ready if t is not None), record.at)
 
 
@@ -134,7 +150,7 @@ def record_case(
                 session.add(item)
         scenario = catalog.scenario(case.scenario, case.scenario_version)
         name = scenario.name if scenario else Text(zh=case.scenario, en=case.scenario)
-        _notify(session, event, "", name, record.reason)
+        _notify(session, event, case, None, name, record.reason)
     session.add(case)
     # the dashboard's pre-aggregated rows, in this transaction (so exactly once)
     rollups.apply_transition(session, before, rollups.case_contribution(session, case, catalog))
@@ -149,40 +165,34 @@ def _new_event(
     record: ItemRecord | CaseRecord,
     actor: str | None,
 ) -> CaseEvent | None:
-    """Insert the event unless it was written already (a retried write)."""
-    found = session.exec(
-        select(CaseEvent).where(
-            CaseEvent.case_id == case_id,
-            CaseEvent.item == item,
-            CaseEvent.kind == kind,
-            CaseEvent.at == record.at,
-        )
-    ).first()
-    if found is not None:
-        return None
+    """Insert the event unless it was written already (a retried write): one
+    `INSERT ... ON CONFLICT DO NOTHING RETURNING id` on the event's unique key."""
     detail = record.model_dump(
         mode="json", exclude={"case_id", "item", "event", "at", "actor"}, exclude_none=True
     )
     event = CaseEvent(
         case_id=case_id, item=item, kind=kind, at=record.at, actor=actor, detail=detail
     )
-    session.add(event)
-    session.flush()
+    statement = insert(session.connection(), CaseEvent).on_conflict_do_nothing()
+    inserted = session.execute(
+        statement.values(**event.model_dump(exclude={"id"})).returning(col(CaseEvent.id))
+    ).scalar()
+    if inserted is None:
+        return None
+    event.id = inserted
     return event
 
 
-def _notify(session: Session, event: CaseEvent, item: str, name: Text, reason: str | None) -> None:
+def _notify(
+    session: Session,
+    event: CaseEvent,
+    case: Case,
+    item: CaseItem | None,
+    name: Text,
+    reason: str | None,
+) -> None:
     messages = messages_for(event.kind, name, reason)
-    if not messages:
-        return
-    case = session.get(Case, event.case_id)
-    assert case is not None and event.id is not None
-    department = None
-    if item:
-        row = session.exec(
-            select(CaseItem).where(CaseItem.case_id == case.id, CaseItem.item == item)
-        ).one()
-        department = row.department
+    assert event.id is not None
     for audience, text in messages:
         session.add(
             Notification(
@@ -190,7 +200,7 @@ def _notify(session: Session, event: CaseEvent, item: str, name: Text, reason: s
                 case_id=case.id,
                 audience=audience,
                 applicant_id=case.applicant_id if audience is Audience.applicant else None,
-                department=None if audience is Audience.applicant else department,
+                department=None if audience is Audience.applicant or not item else item.department,
                 kind=event.kind,
                 text=text.model_dump(),
                 created_at=event.at,

@@ -3,15 +3,17 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 import store.models  # noqa: F401  (registers the tables)
 
 
-def make_engine(url: str, traced: bool = True) -> Engine:
+def make_engine(url: str, traced: bool = False) -> Engine:
     """An engine for `url`; SQLite gets WAL, NORMAL sync and a busy timeout.
 
     Bound parameters (form values) never appear in SQL logs or error messages
@@ -59,3 +61,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def insert(bind: Engine | Connection, table: Any) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT into `table` (a model or a Table) in `bind`'s dialect, which both databases
+    extend with `on_conflict_do_nothing` / `on_conflict_do_update`."""
+    dialect = postgresql if bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)

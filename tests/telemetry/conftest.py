@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from core import telemetry
+from core.settings import Settings
 from store.models import Case, CaseItem, Role, Span
 from tests.api.conftest import api, workers  # noqa: F401  (the same fixtures as tests/api)
 from tests.conftest import Workers
@@ -71,3 +72,9 @@ async def newborn_case(
         }
         spans = list(session.exec(select(Span).where(Span.id > mark)))  # type: ignore[operator]
     return NewbornCase(case_id, form, case, items, spans, list(caplog.records))
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared test settings with a span per SQL statement, so that those are checked too."""
+    return settings.model_copy(update={"otel_sql_spans": True})
