@@ -30,7 +30,7 @@ class ReadModelActivities:
 
     @activity.defn
     def record_item(self, record: ItemRecord) -> None:
-        with Session(self._engine, expire_on_commit=False) as session:
+        with Session(self._engine) as session:
             written = cases.record_item(session, record, self._catalog)
             session.commit()
             if written is not None and record.event in cases.ITEM_ENDS:

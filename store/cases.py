@@ -2,8 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select, update
+from sqlmodel import Session, col
+from sqlmodel import select as select_rows
 
 from activities.models import CaseRecord, CaseStatus, EventKind, ItemRecord, ItemStatus
 from catalog.calendar import WorkCalendar
@@ -38,9 +41,15 @@ OPTIONAL = (
 )
 
 
+ITEM, CASE = CaseItem.__table__, Case.__table__  # type: ignore[attr-defined]
+NOTIFICATION = Notification.__table__  # type: ignore[attr-defined]
+# the case's columns an item transition needs, read with its items
+CASE_KEYS = ("scenario", "scenario_version", "applicant_id", "started_at", "submitted_at")
+
+
 @dataclass
 class ItemWrite:
-    """A newly applied item transition: its event and the rows as they now are."""
+    """A newly applied item transition: its event and the rows as they now are (detached)."""
 
     event: CaseEvent
     case: Case
@@ -58,14 +67,20 @@ def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> ItemW
     event = _new_event(session, record.case_id, record.item, record.event, record, record.actor)
     if event is None:
         return None
-    rows = session.exec(
-        select(CaseItem, Case)
-        .join(Case, col(Case.id) == CaseItem.case_id)
-        .where(CaseItem.case_id == record.case_id)
-    ).all()
-    items = {item.item: item for item, _ in rows}
-    item, case = items[record.item], rows[0][1]
-    values: dict[str, object] = {"status": record.status}
+    connection = session.connection()
+    rows = (
+        connection.execute(
+            select(ITEM, *(CASE.c[k].label(f"case_{k}") for k in CASE_KEYS))
+            .join(CASE, CASE.c.id == ITEM.c.case_id)
+            .where(ITEM.c.case_id == record.case_id)
+        )
+        .mappings()
+        .all()
+    )
+    items = {row["item"]: row for row in rows}
+    current = items[record.item]
+    case = Case(id=record.case_id, **{k: current[f"case_{k}"] for k in CASE_KEYS})
+    values: dict[str, Any] = {"status": record.status}
     values.update({f: getattr(record, f) for f in OPTIONAL if getattr(record, f) is not None})
     if record.outputs:
         values["outputs"] = record.outputs
@@ -80,37 +95,36 @@ def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> ItemW
     if record.status in FINAL:
         values["completed_at"] = record.at
     if record.event in ITEM_ENDS:
-        started = _started_at(case, item, items, record, catalog)
+        started = _started_at(case, items, record, catalog)
         if started is not None:
             values["started_at"] = started
             values["elapsed_days"] = catalog.calendar.working_days_between(started, record.at)
-    for name, value in values.items():
-        setattr(item, name, value)
-    session.add(item)
+    connection.execute(
+        update(ITEM)
+        .where(ITEM.c.case_id == record.case_id, ITEM.c.item == record.item)
+        .values(**values)
+    )
+    item = CaseItem(**{k: current[k] for k in ITEM.c.keys()} | values)
     _notify(session, event, case, item, catalog.items[record.item].name, record.reason)
-    session.flush()
     return ItemWrite(event, case, item)
 
 
 def _started_at(
-    case: Case,
-    item: CaseItem,
-    items: dict[str, CaseItem],
-    record: ItemRecord,
-    catalog: Catalog,
+    case: Case, items: dict[str, Any], record: ItemRecord, catalog: Catalog
 ) -> datetime | None:
     """When the ending item became ready: its task opened (reviewed items), or else when the
     last item it requires was done (the workflow starts it in that same moment), or when the
     case started. None for an item cancelled before it started."""
-    if item.started_at is not None or record.event is EventKind.cancelled:
-        return item.started_at
+    started = items[record.item]["started_at"]
+    if started is not None or record.event is EventKind.cancelled:
+        return started
     spec = catalog.spec(case.scenario, case.scenario_version)
     required = next((i.requires for i in spec.items if i.code == record.item), []) if spec else []
     ready = [case.started_at or case.submitted_at]
     ready += [
-        items[code].completed_at
+        items[code]["completed_at"]
         for code in required
-        if code in items and items[code].status is ItemStatus.done
+        if code in items and items[code]["status"] is ItemStatus.done
     ]
     return min(max(t for t in ready if t is not None), record.at)
 
@@ -143,7 +157,7 @@ def record_case(
         case.breaches = record.breaches
         case.undone = record.undone
         # Items that never started are closed with the case.
-        for item in session.exec(select(CaseItem).where(CaseItem.case_id == case.id)):
+        for item in session.exec(select_rows(CaseItem).where(CaseItem.case_id == case.id)):
             final = record.items.get(item.item)
             if final is ItemStatus.cancelled and item.status is not ItemStatus.cancelled:
                 item.status = ItemStatus.cancelled
@@ -191,18 +205,19 @@ def _notify(
     name: Text,
     reason: str | None,
 ) -> None:
-    messages = messages_for(event.kind, name, reason)
-    assert event.id is not None
-    for audience, text in messages:
-        session.add(
-            Notification(
-                event_id=event.id,
-                case_id=case.id,
-                audience=audience,
-                applicant_id=case.applicant_id if audience is Audience.applicant else None,
-                department=None if audience is Audience.applicant or not item else item.department,
-                kind=event.kind,
-                text=text.model_dump(),
-                created_at=event.at,
-            )
-        )
+    rows = [
+        {
+            "event_id": event.id,
+            "case_id": case.id,
+            "audience": audience,
+            "applicant_id": case.applicant_id if audience is Audience.applicant else None,
+            "department": None if audience is Audience.applicant or not item else item.department,
+            "kind": event.kind,
+            "text": text.model_dump(),
+            "created_at": event.at,
+            "sent_at": None,
+        }
+        for audience, text in messages_for(event.kind, name, reason)
+    ]
+    if rows:
+        session.connection().execute(NOTIFICATION.insert(), rows)
