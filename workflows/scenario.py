@@ -45,6 +45,9 @@ DEPARTMENT_RETRY = RetryPolicy(
 )
 DEPARTMENT_CALL_TIMEOUT = timedelta(minutes=2)
 DEPARTMENT_TOTAL_TIMEOUT = timedelta(days=1)
+# Department activities heartbeat every 5 s while a call waits (activities/department.py):
+# a worker that died mid-call is retried after this, not after the 2-minute call timeout.
+DEPARTMENT_HEARTBEAT_TIMEOUT = timedelta(seconds=20)
 READ_MODEL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=0)
 READ_MODEL_TIMEOUT = timedelta(seconds=30)
 UNFINISHED = (
@@ -271,6 +274,7 @@ class ScenarioWorkflow:
                 result_type=ItemResult,
                 start_to_close_timeout=DEPARTMENT_CALL_TIMEOUT,
                 schedule_to_close_timeout=DEPARTMENT_TOTAL_TIMEOUT,
+                heartbeat_timeout=DEPARTMENT_HEARTBEAT_TIMEOUT,
                 retry_policy=DEPARTMENT_RETRY,
             )
         except ActivityError as err:
@@ -347,6 +351,7 @@ class ScenarioWorkflow:
                 task_queue=item.task_queue,
                 start_to_close_timeout=DEPARTMENT_CALL_TIMEOUT,
                 schedule_to_close_timeout=DEPARTMENT_TOTAL_TIMEOUT,
+                heartbeat_timeout=DEPARTMENT_HEARTBEAT_TIMEOUT,
                 retry_policy=DEPARTMENT_RETRY,
             )
             self._undone.append(code)
