@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         "means the exporter's default (or the standard OTEL_EXPORTER_OTLP_* variables).",
     )
     otel_service_name: str = Field("onego", description="service.name of the exported spans.")
+    otel_store_days: int = Field(
+        30,
+        ge=0,
+        description="Days the embedded span store keeps a span (by its start); 0 keeps all.",
+    )
     otel_sql_spans: bool = Field(
         False,
         description="A span per SQL statement of the API and the workers (about a hundred per "

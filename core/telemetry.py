@@ -281,7 +281,9 @@ def setup(settings: "Settings", process: str = "onego") -> TracerProvider | None
         else:
             from store.spans import SpanStoreExporter
 
-            exporter = _store = SpanStoreExporter(settings.resolved_database_url)
+            exporter = _store = SpanStoreExporter(
+                settings.resolved_database_url, settings.otel_store_days
+            )
         provider = TracerProvider(
             resource=Resource.create(
                 {"service.name": settings.otel_service_name, "onego.process": process}

@@ -6,19 +6,21 @@ Its engine is not traced: writing spans must not make spans.
 """
 
 import logging
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-from sqlalchemy import insert
-from sqlalchemy.engine import Engine
+from sqlalchemy import delete, insert
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, select
 
 from store.models import Span
 
 log = logging.getLogger("onego.telemetry")
+# How often the store deletes the spans older than its retention (from the exporting thread).
+PRUNE_EVERY = timedelta(hours=1)
 
 
 def _time(ns: int | None) -> datetime:
@@ -71,11 +73,20 @@ def span_row(span: ReadableSpan) -> dict[str, Any]:
 
 
 class SpanStoreExporter(SpanExporter):
-    """Writes each batch of finished spans in one transaction to the `span` table."""
+    """Writes each batch of finished spans in one transaction to the `span` table, and
+    deletes spans that started more than `retention_days` ago (0: keeps them all)."""
 
-    def __init__(self, url: str):
+    def __init__(
+        self,
+        url: str,
+        retention_days: int = 30,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
         self._url = ""
         self._engine: Engine | None = None
+        self._retention = timedelta(days=retention_days)
+        self._clock = clock
+        self._pruned_at: datetime | None = None
         self.bind(url)
 
     @property
@@ -105,10 +116,23 @@ class SpanStoreExporter(SpanExporter):
             # more for each of the many spans (there is a span per SQL statement)
             with engine.begin() as connection:
                 connection.execute(insert(Span), [span_row(s) for s in spans])
+                self._prune(connection)
         except Exception as exc:  # the batch is lost; say so without its content
             log.warning("span store: %d spans not written (%s)", len(spans), type(exc).__name__)
             return SpanExportResult.FAILURE
         return SpanExportResult.SUCCESS
+
+    def _prune(self, connection: Connection) -> None:
+        now = self._clock()
+        if not self._retention or (self._pruned_at and now - self._pruned_at < PRUNE_EVERY):
+            return
+        self._pruned_at = now
+        cutoff = now - self._retention
+        deleted = connection.execute(delete(Span).where(Span.start < cutoff))
+        if deleted.rowcount:
+            log.info(
+                "span store: deleted %d spans older than %s", deleted.rowcount, self._retention
+            )
 
     def shutdown(self) -> None:
         if self._engine is not None:

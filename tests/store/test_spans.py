@@ -1,0 +1,65 @@
+"""The embedded span store keeps spans for its retention and prunes at most once an hour."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from sqlmodel import Session, select
+
+from store.db import make_engine
+from store.models import Span
+from store.spans import SpanStoreExporter
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def _ns(at: datetime) -> int:
+    return int(at.timestamp() * 10**9)
+
+
+class Store:
+    """A span store on its own SQLite file, with a clock the test moves."""
+
+    def __init__(self, path: Path, retention_days: int):
+        self.now = NOW
+        self.url = f"sqlite:///{path}"
+        self.exporter = SpanStoreExporter(self.url, retention_days, clock=lambda: self.now)
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+        self.tracer = provider.get_tracer("test")
+
+    def span(self, name: str, age: timedelta) -> None:
+        start = self.now - age
+        self.tracer.start_span(name, start_time=_ns(start)).end(end_time=_ns(start) + 10**6)
+
+    def names(self) -> set[str]:
+        with Session(make_engine(self.url)) as session:
+            return set(session.exec(select(Span.name)))
+
+
+def test_spans_older_than_the_retention_are_deleted_at_most_hourly(tmp_path: Path) -> None:
+    store = Store(tmp_path / "spans.db", retention_days=30)
+    store.span("old", timedelta(days=31))  # the first batch prunes, itself included
+    store.span("recent", timedelta(days=29))
+    assert store.names() == {"recent"}
+
+    store.now += timedelta(minutes=30)
+    store.span("old-2", timedelta(days=40))  # within the hour: no prune yet
+    assert store.names() == {"recent", "old-2"}
+
+    store.now += timedelta(minutes=31)
+    store.span("new", timedelta(0))
+    assert store.names() == {"recent", "new"}
+
+    store.now += timedelta(days=2)  # "recent" is now 31 days and 61 minutes old
+    store.span("newer", timedelta(0))
+    assert store.names() == {"new", "newer"}
+
+
+def test_a_retention_of_zero_keeps_every_span(tmp_path: Path) -> None:
+    store = Store(tmp_path / "spans.db", retention_days=0)
+    store.span("ancient", timedelta(days=3650))
+    store.now += timedelta(days=1)
+    store.span("new", timedelta(0))
+    assert store.names() == {"ancient", "new"}
