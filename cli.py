@@ -197,6 +197,7 @@ def simulate(
 
     from catalog.calendar import CHINA_TZ
     from simulation.config import ConfigError
+    from simulation.driver import Stuck
     from simulation.run import simulate as run_simulation
 
     columns = (
@@ -220,6 +221,9 @@ def simulate(
         except (ConfigError, ValueError, FileExistsError, FileNotFoundError) as exc:
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(2) from None
+        except Stuck as exc:
+            console.print(f"[red]the simulation is stuck: {exc}[/]")
+            raise typer.Exit(1) from None
     f = result.figures
 
     def days(value: float | None) -> str:

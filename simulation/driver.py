@@ -3,8 +3,8 @@
 It keeps a schedule of what is due when: each arrival (a submission through
 `core.submission.submit`), each claim and decision of an open task, each supplement answer.
 It advances the time-skipping server's clock to the next step with something due
-(`env.sleep`; the server fires the workflows' own timers on the way and does not move while
-they have work in hand), delivers everything due in that step concurrently, lets the server
+(`env.sleep`; the server fires the workflows' own timers on the way and does not skip ahead
+while they have work in hand), delivers everything due in that step concurrently, lets the server
 settle (a one-second sleep returns once the workflows have done what the step caused), then
 reads the read model once for tasks that opened and cases that ended. A task's story is
 drawn when it is found open (simulation/behaviour.py) and scheduled from its real opening
@@ -16,6 +16,16 @@ most one step's delay to a case, not one per action. A step costs the chain of w
 causes (workflow tasks, department activities, read-model writes) however few cases it
 touches, so the run's time grows with the number of steps: `resolution_minutes` and the
 arrival rate set it; steps with many cases use the workers' concurrency.
+
+Two rules keep the run from hanging on the time-skipping server:
+- An update is delivered only when its workflow has no timer due within `GUARD`; else it
+  waits until just after that timer. While the server has work in hand its clock runs at
+  the wall clock's pace, so a timer may fire while the update's workflow task is open; if
+  that task's completion then cancels the timer (a decision closes the review's SLA clock,
+  an answer ends the supplement deadline), the server refuses the completion and loses the
+  workflow task: the workflow never moves again and the update never returns.
+- Every wait on the server or the read model is bounded by `PATIENCE` of wall-clock time;
+  beyond it the run fails (`Stuck`) naming what it waited for.
 """
 
 import asyncio
@@ -23,15 +33,16 @@ import heapq
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.models import CaseStatus, ItemStatus
@@ -62,6 +73,13 @@ OPEN = (CaseStatus.submitted.value, CaseStatus.running.value)
 # after this, doubling while nothing changes, and give up after STUCK without any change.
 IDLE_FIRST, IDLE_MAX, STUCK = timedelta(minutes=15), timedelta(days=1), timedelta(days=120)
 SETTLE = timedelta(seconds=1)
+# An update waits while its workflow has a timer due this soon (see the module's docstring);
+# more than the wall-clock time a step's deliveries take, during which the clock runs on.
+GUARD = timedelta(minutes=10)
+AFTER_TIMER = timedelta(seconds=1)
+# Wall-clock seconds any one wait on the server or the read model may take.
+PATIENCE = 300.0
+T = TypeVar("T")
 # Submissions at once: each holds a read-model connection across its awaits, and its
 # database calls wait for the default thread pool; more of them than the pool has
 # connections would wait for each other (the engine's pool: 5 + 10 overflow).
@@ -97,6 +115,7 @@ class DriverStats:
     steps: int = 0
     updates: Counter[str] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
+    deferred: int = 0  # updates that waited for a timer of their workflow to fire first
     seconds: float = 0.0
     # where the wall-clock time went: moving the clock (the server finishing the work due
     # before the step, then skipping), delivering, settling after delivery, reading
@@ -104,7 +123,33 @@ class DriverStats:
 
 
 class Stuck(RuntimeError):
-    """Cases stay open with nothing scheduled and nothing changing."""
+    """Cases stay open with nothing changing, or a wait on the server never ends."""
+
+
+async def within(what: str, call: Awaitable[T]) -> T:
+    """`call`'s result, or `Stuck` naming `what` after PATIENCE seconds."""
+    try:
+        return await asyncio.wait_for(call, PATIENCE)
+    except TimeoutError:
+        raise Stuck(
+            f"waited {PATIENCE:g} s of wall-clock time for {what}; the run stops "
+            "(with --keep-db the read model keeps what happened so far)"
+        ) from None
+
+
+async def next_timer(events: AsyncIterator[HistoryEvent]) -> datetime | None:
+    """When the earliest timer still pending in a workflow's history fires (None: none)."""
+    pending: dict[str, datetime] = {}
+    async for event in events:
+        if event.HasField("timer_started_event_attributes"):
+            started = event.timer_started_event_attributes
+            fires = event.event_time.ToDatetime(UTC) + started.start_to_fire_timeout.ToTimedelta()
+            pending[started.timer_id] = fires
+        elif event.HasField("timer_fired_event_attributes"):
+            pending.pop(event.timer_fired_event_attributes.timer_id, None)
+        elif event.HasField("timer_canceled_event_attributes"):
+            pending.pop(event.timer_canceled_event_attributes.timer_id, None)
+    return min(pending.values(), default=None)
 
 
 class Driver:
@@ -198,8 +243,12 @@ class Driver:
     async def _advance(self, now: datetime, target: datetime) -> datetime:
         """Move the server's clock to `target`; its timers fire on the way."""
         if target > now:
-            await self.env.sleep(target - now)
-        return max(await self.env.get_current_time(), target)
+            await within(
+                f"the test server's clock to reach {target:%Y-%m-%d %H:%M:%S} UTC (it does not "
+                "move on while a workflow task or activity stays unfinished)",
+                self.env.sleep(target - now),
+            )
+        return max(await within("the server's time", self.env.get_current_time()), target)
 
     def _push(self, at: datetime, kind: str, index: int = -1, item: str = "", **extra: Any) -> None:
         self._seq += 1
@@ -214,27 +263,47 @@ class Driver:
 
         async def one_case(actions: list[Action]) -> None:
             async with self._limit:
-                for action in actions:
-                    await self._perform(action, now)
+                for position, action in enumerate(actions):
+                    wait = await self._perform(action, now)
+                    if wait is not None:
+                        self._defer(actions[position:], wait)
+                        return
 
         await asyncio.gather(*(one_case(actions) for actions in by_case.values()))
         if self._baselines:
             rows, self._baselines = self._baselines, []
             await asyncio.to_thread(store.add_baselines, self.engine, rows)
 
-    async def _perform(self, action: Action, now: datetime) -> None:
+    def _defer(self, actions: list[Action], until: datetime) -> None:
+        """Deliver `actions` (one case's, in order) at `until`, after the timer they wait for."""
+        assert self.stats is not None
+        self.stats.deferred += 1
+        for action in actions:
+            self._seq += 1
+            heapq.heappush(self._schedule, replace(action, at=max(action.at, until), seq=self._seq))
+
+    async def _perform(self, action: Action, now: datetime) -> datetime | None:
+        """Deliver `action`; or, if a timer of its workflow is due within GUARD, the instant
+        just after that timer, when it may be delivered."""
         if action.kind == "arrive":
             await self._arrive(action.index, now)
-            return
+            return None
         item = self.spec.item(action.item)
         story = self._stories[(action.index, action.item)]
         handle = self.env.client.get_workflow_handle(
             case_workflow_id(self._case_ids[action.index] or "")
         )
+        timer = await within(
+            f"the history of {handle.id}", next_timer(handle.fetch_history_events())
+        )
+        clock = await within("the server's time", self.env.get_current_time())
+        if timer is not None and timer <= clock + GUARD:
+            return max(timer, clock) + AFTER_TIMER
         calendar = self.catalog.calendar
         if action.kind == "claim":
             ok = await self._update(
                 "claim",
+                handle,
                 handle.execute_update(
                     ScenarioWorkflow.claim,
                     ClaimInput(item=item.code, clerk=story.clerk, department=item.department),
@@ -248,6 +317,7 @@ class Driver:
             assert action.decision is not None
             ok = await self._update(
                 f"decide:{action.decision.value}",
+                handle,
                 handle.execute_update(ScenarioWorkflow.decide, self._decision(action, story)),
             )
             if ok and action.decision is Decision.supplement and story.answer is not None:
@@ -257,6 +327,7 @@ class Driver:
             asks = self._asks(action.item)
             ok = await self._update(
                 "supplement",
+                handle,
                 handle.execute_update(
                     ScenarioWorkflow.supplement,
                     SupplementInput(
@@ -272,13 +343,16 @@ class Driver:
                 self._push(
                     max(at, now), "decide", action.index, item.code, decision=Decision.approve
                 )
+        return None
 
-    async def _update(self, what: str, call: Coroutine[Any, Any, Any]) -> bool:
+    async def _update(
+        self, what: str, handle: WorkflowHandle[Any, Any], call: Coroutine[Any, Any, Any]
+    ) -> bool:
         """Deliver one update; a refusal by the workflow's validator is counted, not raised
         (e.g. the case stopped meanwhile)."""
         assert self.stats is not None
         try:
-            await call
+            await within(f"the {what} update of {handle.id} to return", call)
         except WorkflowUpdateFailedError as exc:
             cause = getattr(exc.cause, "type", None) or type(exc.cause).__name__
             self.stats.refused[f"{what}:{cause}"] += 1
@@ -316,18 +390,21 @@ class Driver:
         applicant = self.applicants[index]
         async with self._submissions:
             with Session(self.engine) as session:
-                case, _ = await submit(
-                    session,
-                    self.env.client,
-                    self.catalog,
-                    applicant.id,
-                    self.spec.code,
-                    self.form,
-                    idempotency_key=f"simulation-{self.seed}-{index}",
-                    task_queue=self.task_queue,
-                    registries=self.registries,
-                    identity=applicant.identity,
-                    submitted_at=now,
+                case, _ = await within(
+                    f"the submission of case {index}",
+                    submit(
+                        session,
+                        self.env.client,
+                        self.catalog,
+                        applicant.id,
+                        self.spec.code,
+                        self.form,
+                        idempotency_key=f"simulation-{self.seed}-{index}",
+                        task_queue=self.task_queue,
+                        registries=self.registries,
+                        identity=applicant.identity,
+                        submitted_at=now,
+                    ),
                 )
         self._case_ids[index] = case.id
         self._index[case.id] = index
@@ -350,7 +427,7 @@ class Driver:
     async def _look(self, now: datetime) -> bool:
         """Plan the tasks that opened since the last look; count the cases that ended.
         Two queries for the whole run, whatever the number of cases."""
-        opened, ended = await asyncio.to_thread(self._read)
+        opened, ended = await within("the read model", asyncio.to_thread(self._read))
         changed = ended != self._ended
         self._ended = ended
         calendar = self.catalog.calendar
@@ -385,7 +462,7 @@ class Driver:
             with self.engine.connect() as connection:
                 return connection.execute(select(func.max(CASE.c.completed_at))).scalar_one()
 
-        return await asyncio.to_thread(read)
+        return await within("the read model", asyncio.to_thread(read))
 
 
 def counts(stats: DriverStats) -> dict[str, Any]:
@@ -398,6 +475,7 @@ def counts(stats: DriverStats) -> dict[str, Any]:
         "steps": stats.steps,
         "updates": dict(stats.updates),
         "refused": dict(stats.refused),
+        "deferred": stats.deferred,
         "seconds": round(stats.seconds, 2),
         "timings": {k: round(v, 2) for k, v in stats.timings.items()},
     }
