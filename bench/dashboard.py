@@ -16,6 +16,9 @@ two years), each:
   critical paths in Python from every item (departments, drivers, the whole dashboard) are
   run that way over the 90 days only: over two years at 1M cases they take many minutes.
 
+Then GET /api/v1/metrics/scenarios (all time, the month rows of the rollups) the same way,
+its baseline the same figures from a GROUP BY over the case table (what it ran before).
+
 With `--stages K` the cases are added in K equal steps and the queries timed after each, to
 show how the timings grow with the history (the later steps insert into indexed tables).
 
@@ -42,6 +45,7 @@ from sqlmodel import Session
 
 from catalog.loader import Catalog, get_catalog
 from routers.metrics import scenario_metrics
+from routers.schemas import ScenarioMetrics
 from store import dashboard as figures
 from store.db import create_schema, make_engine
 from store.models import Role, User
@@ -140,6 +144,49 @@ def comparable(result: Any) -> Any:
     return result.model_dump() if hasattr(result, "model_dump") else result
 
 
+def all_time_scenarios(session: Session, source: figures.Source) -> list[ScenarioMetrics]:
+    """GET /metrics/scenarios: the endpoint itself (rollups), or its figures from the case
+    table."""
+    if source == "rollups":
+        manager = User(id=0, username="bench", password_hash="", role=Role.manager)
+        return scenario_metrics(manager, session)
+    return [ScenarioMetrics(**t.model_dump()) for t in figures.scenario_totals(session, source)]
+
+
+def time_query(
+    name: str,
+    label: str,
+    query: str,
+    url: str,
+    run: Callable[[Session, figures.Source], Any],
+    args: argparse.Namespace,
+    baseline: bool,
+) -> str:
+    """Time one query on a new engine (cold, then warm), and without the rollups when
+    `baseline`; prints and returns the line."""
+    engine = make_engine(url, traced=False)  # a new connection: cold
+    with Session(engine) as session:
+        cold, result = timed(lambda: run(session, "rollups"))
+        warm = statistics.median(
+            timed(lambda: run(session, "rollups"))[0] for _ in range(args.repeat)
+        )
+        line = (
+            f"{name:10} {label:8} {query:18} cold {cold * 1000:8.1f} ms  warm {warm * 1000:8.1f} ms"
+        )
+        if baseline:
+            rows, expected = timed(lambda: run(session, "rows"))
+            agree = same(comparable(result), comparable(expected))
+            line += (
+                f"  | without rollups {rows * 1000:9.1f} ms  x{rows / warm:,.0f}"
+                f"  {'same figures' if agree else 'FIGURES DIFFER'}"
+            )
+            if not agree:
+                progress(f"{name} {label} {query}: the two ways differ")
+    engine.dispose()
+    print(line, flush=True)
+    return line
+
+
 def bench_backend(
     name: str,
     url: str,
@@ -157,41 +204,13 @@ def bench_backend(
     }
     for label, period in periods.items():
         for query, run in queries(catalog, period, case_id, now).items():
-            engine = make_engine(url, traced=False)  # a new connection: cold
-            with Session(engine) as session:
-                cold, result = timed(lambda r=run, s=session: r(s, "rollups"))
-                warm = []
-                for _ in range(args.repeat):
-                    seconds, _ = timed(lambda r=run, s=session: r(s, "rollups"))
-                    warm.append(seconds)
-                line = (
-                    f"{name:10} {label:8} {query:16} cold {cold * 1000:8.1f} ms  "
-                    f"warm {statistics.median(warm) * 1000:8.1f} ms"
-                )
-                heavy = query != "scenarios" and label != "90 days"
-                if query in ROLLUP_ONLY and baseline and not heavy:
-                    rows, baseline = timed(lambda r=run, s=session: r(s, "rows"))
-                    agree = same(comparable(result), comparable(baseline))
-                    ratio = rows / statistics.median(warm)
-                    line += (
-                        f"  | without rollups {rows * 1000:9.1f} ms  x{ratio:,.0f}"
-                        f"  {'same figures' if agree else 'FIGURES DIFFER'}"
-                    )
-                    if not agree:
-                        progress(f"{name} {label} {query}: the two ways differ")
-            engine.dispose()
-            print(line, flush=True)
-            lines.append(line)
-    engine = make_engine(url, traced=False)
-    with Session(engine) as session:
-        manager = User(id=0, username="bench", password_hash="", role=Role.manager)
-        seconds, _ = timed(lambda: scenario_metrics(manager, session))
-    engine.dispose()
-    line = (
-        f"{name:10} all time GET /metrics/scenarios (unchanged, no rollups) {seconds * 1000:.1f} ms"
+            heavy = query != "scenarios" and label != "90 days"
+            rows = query in ROLLUP_ONLY and baseline and not heavy
+            lines.append(time_query(name, label, query, url, run, args, rows))
+    lines.append(
+        time_query(name, "all time", "/metrics/scenarios", url, all_time_scenarios, args, baseline)
     )
-    print(line, flush=True)
-    return [*lines, line]
+    return lines
 
 
 def main(args: argparse.Namespace) -> None:

@@ -1,18 +1,27 @@
 """Prometheus figures of the read model, computed where they are true.
 
 The API process serves `/metrics`, but transitions are written by the workers: per-process
-counters in either would be wrong. So the collector asks the read model at each scrape, with
-four GROUP BY queries that read indexes rather than the tables: `ix_case_metrics` and
-`ix_case_item_metrics` cover their queries, and `ix_case_item_breached` holds only breaches.
+counters in either would be wrong. So the collector asks the read model at each scrape. The
+case figures come from the month rows of the dashboard's rollups (store/rollups.py, kept in
+the transaction of each case transition; their size does not grow with the cases). The item
+figures are two GROUP BY queries that read indexes rather than the table, one entry per done
+or breached item: `ix_case_item_metrics` covers its query, `ix_case_item_breached` holds only
+breaches (no rollup holds these yet: `rollup_item_day` has ended cases' items only, without
+the histogram's buckets).
 
 - cases_started_total{scenario}: cases whose workflow started
 - cases_completed_total{scenario,status}: cases that ended, by final status
 - item_breaches_total{department,item}: items that passed their promised limit
 - item_duration_working_days{department,item,mode}: done items, ready to done
-- case_duration_working_days{scenario}: completed cases, submission to completion
+- case_duration_working_days{scenario}: completed cases, submission to completion (from the
+  dashboard's histogram of working days rounded up to a tenth: the bounds are whole tenths,
+  so each case falls in the bucket its exact days would)
 """
 
+from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate
 from typing import Any
 
 from opentelemetry.instrumentation.utils import suppress_instrumentation
@@ -24,7 +33,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from activities.models import CaseStatus, ItemStatus
-from store.models import Case, CaseItem
+from store import rollups
+from store.dashboard import summed
+from store.models import CaseItem
 
 # Working days: automatic items take minutes, reviews days, one-by-one paths months.
 DAY_BUCKETS = (0.1, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0, 90.0)
@@ -68,19 +79,30 @@ class ReadModelCollector(Collector):
         completed = CounterMetricFamily(
             "cases_completed", "Cases that ended, by final status.", labels=["scenario", "status"]
         )
-        by_scenario: dict[str, int] = {}
-        for status, scenario, count in session.exec(
-            select(Case.status, Case.scenario, func.count()).group_by(Case.status, Case.scenario)
+        by_scenario: dict[str, int] = defaultdict(int)
+        days: dict[str, float] = {}
+        for (scenario, status), (count, total) in sorted(
+            summed(
+                session, rollups.CASE_DAY, ("scenario", "status"), ("cases", "actual_days"), None
+            ).items()
         ):
-            status = CaseStatus(status)
-            if status is not CaseStatus.submitted:
-                by_scenario[scenario] = by_scenario.get(scenario, 0) + count
-            if status not in OPEN:
-                completed.add_metric([scenario, status.value], count)
+            if not count:
+                continue
+            by_scenario[scenario] += int(count)
+            if CaseStatus(status) not in OPEN:
+                completed.add_metric([scenario, status], count)
+            if status == CaseStatus.completed:
+                days[scenario] = total
         for scenario, count in sorted(by_scenario.items()):
             started.add_metric([scenario], count)
         yield started
         yield completed
+        # per scenario: completed cases in each bucket (the last: above every bound)
+        buckets: dict[str, list[int]] = defaultdict(lambda: [0] * (len(DAY_BUCKETS) + 1))
+        for (scenario, tenths), (count,) in summed(
+            session, rollups.CASE_DAYS, ("scenario", "tenths"), ("cases",), None
+        ).items():
+            buckets[scenario][bisect_left(DAY_BUCKETS, tenths / 10)] += int(count)
         duration = HistogramMetricFamily(
             "case_duration_working_days",
             "Working days from submission to completion of completed cases.",
@@ -88,16 +110,11 @@ class ReadModelCollector(Collector):
         )
         _histogram(
             duration,
-            session.exec(
-                select(
-                    Case.scenario,
-                    func.count(),
-                    func.sum(Case.actual_days),
-                    *_buckets(Case.actual_days),
-                )
-                .where(Case.status == CaseStatus.completed, Case.actual_days.is_not(None))  # type: ignore[union-attr]
-                .group_by(Case.scenario)
-            ).all(),
+            (
+                (scenario, sum(counts), days.get(scenario, 0.0), *accumulate(counts[:-1]))
+                for scenario, counts in sorted(buckets.items())
+                if sum(counts)
+            ),
             1,
         )
         yield duration

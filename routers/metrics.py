@@ -5,70 +5,25 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
-from sqlalchemy import case as when
-from sqlalchemy import func
-from sqlmodel import select
 
-from activities.models import CaseStatus
 from catalog.loader import Catalog
 from routers.deps import CatalogDep, SessionDep, require
 from routers.schemas import ScenarioMetrics
 from store import dashboard as figures
-from store.models import Case, Role, User
+from store.models import Role, User
 
 router = APIRouter(prefix="/metrics", tags=["metrics"])
 Manager = Annotated[User, Depends(require(Role.manager, Role.admin))]
 
 
-def _count(status: CaseStatus):  # type: ignore[no-untyped-def]
-    return func.sum(when((Case.status == status, 1), else_=0))
-
-
 @router.get("/scenarios")
 def scenario_metrics(user: Manager, session: SessionDep) -> list[ScenarioMetrics]:
-    """Per scenario: cases, materials baseline vs provided, one-by-one days vs actual days.
+    """Per scenario, all time: cases, materials baseline vs provided, one-by-one days vs
+    actual days, read from the month rows of the rollups (store.dashboard.scenario_totals).
 
     Time figures use completed cases only; material figures use every submitted case.
     """
-    done = Case.status == CaseStatus.completed
-    rows = session.exec(
-        select(
-            Case.scenario,
-            func.count(),
-            _count(CaseStatus.completed),
-            _count(CaseStatus.rejected),
-            func.sum(
-                when(
-                    (Case.status.in_([CaseStatus.submitted, CaseStatus.running]), 1),  # type: ignore[attr-defined]
-                    else_=0,
-                )
-            ),
-            func.sum(Case.materials_baseline),
-            func.sum(Case.materials_provided),
-            func.sum(when((done, Case.baseline_days), else_=0.0)),
-            func.sum(when((done, Case.actual_days), else_=0.0)),
-        )
-        .group_by(Case.scenario)
-        .order_by(Case.scenario)
-    ).all()
-    result = []
-    for code, cases, completed, rejected, running, m_base, m_prov, d_base, d_actual in rows:
-        result.append(
-            ScenarioMetrics(
-                scenario=code,
-                cases=cases,
-                completed=completed or 0,
-                rejected=rejected or 0,
-                in_progress=running or 0,
-                materials_baseline=m_base or 0,
-                materials_provided=m_prov or 0,
-                material_reduction=round(1 - m_prov / m_base, 4) if m_base else None,
-                baseline_days=float(d_base or 0),
-                actual_days=float(d_actual or 0),
-                time_reduction=round(1 - d_actual / d_base, 4) if d_base else None,
-            )
-        )
-    return result
+    return [ScenarioMetrics(**t.model_dump()) for t in figures.scenario_totals(session)]
 
 
 DEFAULT_DAYS = 90

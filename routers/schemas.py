@@ -9,6 +9,7 @@ from activities.models import CaseStatus, ItemStatus
 from catalog.models import Text
 from catalog.targets import TARGETS
 from forms.messages import Problem
+from store.dashboard import ScenarioTotals
 from workflows.models import Decision, SupplementRequest
 
 
@@ -192,17 +193,6 @@ class DecisionPublic(BaseModel):
     decided_at: datetime
 
 
-class ScenarioMetrics(BaseModel):
-    scenario: str
-    cases: int
-    completed: int
-    rejected: int
-    in_progress: int
-    materials_baseline: int
-    materials_provided: int
-    material_reduction: float | None
-    baseline_days: float
-    actual_days: float
-    time_reduction: float | None
+class ScenarioMetrics(ScenarioTotals):
     target_material_reduction: float = TARGETS.material_reduction
     target_time_reduction: float = TARGETS.time_reduction

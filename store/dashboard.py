@@ -96,18 +96,19 @@ def _next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-def _summed(
+def summed(
     session: Session,
     table: Table,
     groups: tuple[str, ...],
     sums: tuple[str, ...],
-    period: Period,
-    scenario: str | None,
+    period: Period | None,
+    scenario: str | None = None,
 ) -> dict[tuple[Any, ...], list[float]]:
-    """Σ `sums` of a rollup table by `groups` over the period: one range of its primary key
-    per segment (edge days, whole months), added up here."""
+    """Σ `sums` of a rollup table by `groups` over the period (None: all time, every month
+    row): one range of its primary key per segment (edge days, whole months), added up here."""
     total: dict[tuple[Any, ...], list[float]] = {}
-    for grain, first, last in period.segments():
+    segments = period.segments() if period else [(rollups.MONTH, date.min, date.max)]
+    for grain, first, last in segments:
         query = select(*(table.c[g] for g in groups), *(func.sum(table.c[c]) for c in sums))
         query = query.where(table.c.grain == grain, table.c.day.between(first, last))
         if scenario:
@@ -190,31 +191,37 @@ class Dashboard(BaseModel):
 
 
 def _case_rows(
-    session: Session, period: Period, scenario: str | None, source: Source
+    session: Session,
+    period: Period | None,
+    scenario: str | None,
+    source: Source,
+    started: bool = True,
 ) -> list[tuple[str, str, int, dict[str, float]]]:
-    """(scenario, status, cases, sums) of the period."""
-    if source == "rollups":
-        summed = _summed(
+    """(scenario, status, cases, sums) of the period (None: all time): the cases whose
+    workflow started, or with `started=False` those whose workflow has not, which the rollups
+    leave out (read from the case table whatever the source)."""
+    if source == "rollups" and started:
+        found = summed(
             session, rollups.CASE_DAY, ("scenario", "status"), ("cases", *SUMS), period, scenario
         )
         return [
             (code, status, int(n), dict(zip(SUMS, rest, strict=True)))
-            for (code, status), (n, *rest) in summed.items()
+            for (code, status), (n, *rest) in found.items()
             if n
         ]
-    else:
-        t = CASE
+    t = CASE
+    ended = t.c.status.notin_(OPEN_STATUSES)
+    sums = [
+        func.sum(case((ended, t.c[s]), else_=0.0)) if s == "actual_days" else func.sum(t.c[s])
+        for s in SUMS
+    ]
+    waiting = t.c.status == CaseStatus.submitted.value
+    query = select(t.c.scenario, t.c.status, func.count(), *sums).where(
+        ~waiting if started else waiting
+    )
+    if period:
         start, end = period.bounds()
-        ended = t.c.status.notin_(OPEN_STATUSES)
-        sums = [
-            func.sum(case((ended, t.c[s]), else_=0.0)) if s == "actual_days" else func.sum(t.c[s])
-            for s in SUMS
-        ]
-        query = select(t.c.scenario, t.c.status, func.count(), *sums).where(
-            t.c.submitted_at >= start,
-            t.c.submitted_at < end,
-            t.c.status != CaseStatus.submitted.value,
-        )
+        query = query.where(t.c.submitted_at >= start, t.c.submitted_at < end)
     if scenario:
         query = query.where(t.c.scenario == scenario)
     rows = session.connection().execute(query.group_by(t.c.scenario, t.c.status)).all()
@@ -231,10 +238,10 @@ def _histograms(
     """Completed cases per scenario by end-to-end tenths of a working day."""
     histograms: dict[str, Counter[int]] = defaultdict(Counter)
     if source == "rollups":
-        summed = _summed(
+        found = summed(
             session, rollups.CASE_DAYS, ("scenario", "tenths"), ("cases",), period, scenario
         )
-        for (code, bucket), (n,) in summed.items():
+        for (code, bucket), (n,) in found.items():
             if n:
                 histograms[code][int(bucket)] += int(n)
         return histograms
@@ -344,6 +351,59 @@ def scenario_figures(
     return per_scenario, total
 
 
+class ScenarioTotals(BaseModel):
+    """One scenario's cases of all time, `submitted` ones included (GET /metrics/scenarios)."""
+
+    scenario: str
+    cases: int
+    completed: int
+    rejected: int
+    in_progress: int  # submitted or running
+    materials_baseline: int
+    materials_provided: int
+    material_reduction: float | None
+    baseline_days: float  # Σ of the completed cases
+    actual_days: float  # Σ of the completed cases
+    time_reduction: float | None
+
+
+def scenario_totals(session: Session, source: Source = "rollups") -> list[ScenarioTotals]:
+    """Per scenario, every case of all time: those whose workflow started from the month
+    rows of the rollups (or the case table), those whose workflow has not started yet (few:
+    a case starts within a second) from the case table, down `ix_case_metrics`."""
+    grouped: dict[str, dict[str, tuple[int, dict[str, float]]]] = defaultdict(dict)
+    for code, status, n, sums in [
+        *_case_rows(session, None, None, source),
+        *_case_rows(session, None, None, "rows", started=False),
+    ]:
+        grouped[code][status] = (n, sums)
+    totals = []
+    for code, by_status in sorted(grouped.items()):
+        count = {status: n for status, (n, _) in by_status.items()}
+        done = by_status.get(CaseStatus.completed.value, (0, {}))[1]
+        m_base, m_prov = (
+            int(sum(sums[column] for _, sums in by_status.values()))
+            for column in ("materials_baseline", "materials_provided")
+        )
+        d_base, d_actual = done.get("baseline_days", 0.0), done.get("actual_days", 0.0)
+        totals.append(
+            ScenarioTotals(
+                scenario=code,
+                cases=sum(count.values()),
+                completed=count.get(CaseStatus.completed.value, 0),
+                rejected=count.get(CaseStatus.rejected.value, 0),
+                in_progress=sum(count.get(s, 0) for s in OPEN_STATUSES),
+                materials_baseline=m_base,
+                materials_provided=m_prov,
+                material_reduction=_ratio(m_prov, m_base),
+                baseline_days=d_base,
+                actual_days=d_actual,
+                time_reduction=_ratio(d_actual, d_base),
+            )
+        )
+    return totals
+
+
 # -- items and departments -----------------------------------------------------------
 
 
@@ -387,10 +447,10 @@ def _item_rows(
 ) -> dict[tuple[str, str], dict[str, float]]:
     """(department, item) -> the ItemDay sums of the period."""
     if source == "rollups":
-        summed = _summed(
+        found = summed(
             session, rollups.ITEM_DAY, ("department", "item"), ITEM_SUMS, period, scenario
         )
-        return {key: dict(zip(ITEM_SUMS, sums, strict=True)) for key, sums in summed.items()}
+        return {key: dict(zip(ITEM_SUMS, sums, strict=True)) for key, sums in found.items()}
     # From the case tables: every item of the period's ended cases, each case's critical
     # path computed here (what the rollups saved).
     start, end = period.bounds()

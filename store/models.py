@@ -59,7 +59,7 @@ class Case(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("applicant_id", "idempotency_key"),
-        # /metrics counts and histograms read this index alone (see core/prometheus.py)
+        # the cases not started yet (GET /metrics/scenarios), the slowest cases (dashboard)
         Index("ix_case_metrics", "status", "scenario", "actual_days"),
     )
 

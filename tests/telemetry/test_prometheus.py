@@ -1,12 +1,22 @@
 """`/metrics`: the read model's counters and histograms in the Prometheus text format."""
 
+import uuid
+from collections import defaultdict
+from datetime import UTC, datetime
+
 import pytest
+from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
+from activities.models import CaseStatus, ItemStatus
+from catalog.loader import get_catalog
+from core.prometheus import DAY_BUCKETS, ReadModelCollector
 from core.settings import Settings
-from store.models import Role
+from store.models import Case, CaseItem, Role
+from store.seed import seed_cases
 from tests.conftest import Workers
 from tests.helpers import Api, running_api
 
@@ -72,3 +82,57 @@ async def test_metrics_token(
             await api.http.get("/metrics", headers={"Authorization": "Bearer no"})
         ).status_code == 401
         await scrape(api, Authorization="Bearer scrape-me")
+
+
+def test_metrics_equal_figures_computed_from_the_rows(engine: Engine) -> None:
+    """Every sample equals plain Python over every stored case and item (the case figures
+    are read from the rollups, the item figures from the item table)."""
+    catalog = get_catalog()
+    seed_cases(
+        engine,
+        catalog,
+        300,
+        seed=5,
+        until=datetime(2038, 6, 1, tzinfo=UTC),
+        days=120,
+        tag=f"p{uuid.uuid4().hex[:8]}",
+    )
+    wanted: dict[tuple[str, frozenset], float] = defaultdict(float)
+
+    def observe(name: str, labels: dict[str, str], days: float) -> None:
+        wanted[(f"{name}_count", frozenset(labels.items()))] += 1
+        wanted[(f"{name}_sum", frozenset(labels.items()))] += days
+        for bound in [*map(str, DAY_BUCKETS), "+Inf"]:
+            key = frozenset({**labels, "le": bound}.items())
+            wanted[(f"{name}_bucket", key)] += bound == "+Inf" or days <= float(bound)
+
+    with Session(engine) as session:
+        running = 0
+        for case in session.exec(select(Case)):
+            labels = {"scenario": case.scenario}
+            running += case.status is CaseStatus.running
+            if case.status is not CaseStatus.submitted:
+                wanted[("cases_started_total", frozenset(labels.items()))] += 1
+            if case.status not in (CaseStatus.submitted, CaseStatus.running):
+                key = frozenset({**labels, "status": case.status.value}.items())
+                wanted[("cases_completed_total", key)] += 1
+            if case.status is CaseStatus.completed and case.actual_days is not None:
+                observe("case_duration_working_days", labels, case.actual_days)
+        assert running
+        for item in session.exec(select(CaseItem)):
+            labels = {"department": item.department, "item": item.item}
+            if item.breached:
+                wanted[("item_breaches_total", frozenset(labels.items()))] += 1
+            if item.status is ItemStatus.done and item.elapsed_days is not None:
+                labels["mode"] = item.mode
+                observe("item_duration_working_days", labels, item.elapsed_days)
+    registry = CollectorRegistry()
+    registry.register(ReadModelCollector(engine))
+    samples = {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in registry.collect()
+        for sample in family.samples
+    }
+    assert samples.keys() == wanted.keys()
+    for key, value in wanted.items():
+        assert samples[key] == pytest.approx(value, rel=1e-9), key
