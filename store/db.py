@@ -1,14 +1,17 @@
 """Engine and sessions for SQLite (embedded default) and PostgreSQL (scaled)."""
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 import store.models  # noqa: F401  (registers the tables)
 
@@ -46,9 +49,49 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+MIGRATIONS = Path(__file__).parent / "migrations"
+# The first revision's schema is what `create_all` made before there were migrations: such a
+# database is stamped with it, then upgraded like any other.
+INITIAL_REVISION = "0001"
+MIGRATION_LOCK = 0x6F6E65676F  # "onego": the PostgreSQL advisory lock of a migration
+
+
+def alembic_config() -> Config:
+    """The migrations' configuration, without alembic.ini (that one is for the CLI)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
 def create_schema(engine: Engine) -> None:
-    """Create missing tables (idempotent)."""
-    SQLModel.metadata.create_all(engine)
+    """Bring the database to the latest migration (idempotent). Processes starting together
+    (the API and the workers) take turns."""
+    with _migration_lock(engine), engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        tables = inspect(connection).get_table_names()
+        if "case" in tables and "alembic_version" not in tables:
+            command.stamp(config, INITIAL_REVISION)
+        command.upgrade(config, "head")
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            try:
+                yield
+            finally:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.lock", "a") as lock:  # SQLite: a file lock beside the database
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 @contextmanager

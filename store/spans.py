@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from store.models import Span
 
@@ -97,10 +97,10 @@ class SpanStoreExporter(SpanExporter):
         """Write to the read model at `url` from now on (a process has one; tests switch)."""
         if url == self._url:
             return
-        from store.db import make_engine
+        from store.db import create_schema, make_engine
 
         engine = make_engine(url, traced=False)
-        SQLModel.metadata.create_all(engine, tables=[Span.__table__])  # type: ignore[list-item]
+        create_schema(engine)
         old, self._engine, self._url = self._engine, engine, url
         if old is not None:
             old.dispose()

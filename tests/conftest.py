@@ -7,7 +7,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -85,26 +85,34 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     return engine
 
 
-@pytest.fixture(scope="session")
-def postgres_engine() -> Iterator[Engine]:
+@contextmanager
+def postgres_schema() -> Iterator[Engine]:
+    """An engine on a new, empty PostgreSQL schema of its own, dropped afterwards: test runs
+    started side by side (CI, several checkouts) share the database."""
     if not _postgres_reachable():
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not reachable on 127.0.0.1:5432 (.ci/run starts it)")
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    # A schema of this session's own: test runs started side by side (CI, several
-    # checkouts) share the database, and dropping its tables would break the others.
     schema = f"onego_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as connection:
         connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
     url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
     engine = make_engine(url.render_as_string(hide_password=False))
-    create_schema(engine)
-    yield engine
-    engine.dispose()
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    admin.dispose()
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    with postgres_schema() as engine:
+        create_schema(engine)
+        yield engine
 
 
 @pytest.fixture(params=DB_BACKENDS)
