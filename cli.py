@@ -106,8 +106,8 @@ def catalog_report(data_dir: Path | None = None) -> None:
 
 @app.command("rebuild-rollups")
 def rebuild_rollups_command() -> None:
-    """Recompute the dashboard's rollups from the case tables (after an upgrade that adds
-    them to a database with cases, or to check them); see docs/dashboard.md."""
+    """Recompute the rollups (dashboard, /metrics) from the case tables (after an upgrade
+    that adds one to a database with cases, or to check them); see docs/dashboard.md."""
     from store.db import session_scope
     from store.rollups import rebuild
 
@@ -311,7 +311,7 @@ def run() -> None:
             )
         )
         _wait_for_port(host, int(port), 60, "Temporal dev server")
-        children.append(subprocess.Popen([sys.executable, "worker.py"], env=env))
+        children.append(subprocess.Popen([sys.executable, "-m", "worker"], env=env))
         children.append(
             subprocess.Popen(
                 [
