@@ -1,13 +1,11 @@
 """Prometheus figures of the read model, computed where they are true.
 
 The API process serves `/metrics`, but transitions are written by the workers: per-process
-counters in either would be wrong. So the collector asks the read model at each scrape. The
-case figures come from the month rows of the dashboard's rollups (store/rollups.py, kept in
-the transaction of each case transition; their size does not grow with the cases). The item
-figures are two GROUP BY queries that read indexes rather than the table, one entry per done
-or breached item: `ix_case_item_metrics` covers its query, `ix_case_item_breached` holds only
-breaches (no rollup holds these yet: `rollup_item_day` has ended cases' items only, without
-the histogram's buckets).
+counters in either would be wrong. So the collector asks the read model at each scrape. It
+reads the month rows of the rollups (store/rollups.py, kept in the transaction of each case
+transition; their size does not grow with the cases), plus the items of the cases still open
+(their items are added to the rollups when the case ends), in one snapshot so that a case
+ending meanwhile counts once (a counter going back would read as a reset).
 
 - cases_started_total{scenario}: cases whose workflow started
 - cases_completed_total{scenario,status}: cases that ended, by final status
@@ -20,41 +18,60 @@ the histogram's buckets).
 
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate
-from typing import Any
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
-from sqlalchemy import case as when
-from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from activities.models import CaseStatus, ItemStatus
+from activities.models import CaseStatus
 from store import rollups
 from store.dashboard import summed
-from store.models import CaseItem
+from store.models import Case, CaseItem
 
-# Working days: automatic items take minutes, reviews days, one-by-one paths months.
-DAY_BUCKETS = (0.1, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0, 90.0)
+BOUNDS = rollups.DURATION_BUCKETS
 OPEN = (CaseStatus.submitted, CaseStatus.running)
+ITEM_SUMS = ("items", "elapsed_days", "breached")
 
 
-def _buckets(column: Any) -> list[Any]:
-    return [func.sum(when((column <= bound, 1), else_=0)) for bound in DAY_BUCKETS]
+@dataclass
+class Histogram:
+    """One label set's observations per bucket (the index of the first bound not below
+    them; len(BOUNDS) above them all) and their sum."""
+
+    counts: list[int] = field(default_factory=lambda: [0] * (len(BOUNDS) + 1))
+    sum: float = 0.0
+
+    def add(self, bucket: int, count: float, total: float) -> None:
+        self.counts[bucket] += int(count)
+        self.sum += total
 
 
-def _histogram(family: HistogramMetricFamily, rows: Iterable[Sequence[Any]], labels: int) -> None:
-    for row in rows:
-        count, total, cumulative = row[labels], row[labels + 1], row[labels + 2 :]
-        buckets = [(str(b), int(c or 0)) for b, c in zip(DAY_BUCKETS, cumulative, strict=True)]
-        family.add_metric(
-            [str(v) for v in row[:labels]],
-            buckets=[*buckets, ("+Inf", int(count))],
-            sum_value=float(total or 0.0),
-        )
+def _histogram(
+    name: str, documentation: str, labels: list[str], found: Mapping[tuple[str, ...], Histogram]
+) -> HistogramMetricFamily:
+    family = HistogramMetricFamily(name, documentation, labels=labels)
+    for values, histogram in sorted(found.items()):
+        if not sum(histogram.counts):
+            continue
+        cumulative, buckets = 0, []
+        for bound, count in zip([*map(str, BOUNDS), "+Inf"], histogram.counts, strict=True):
+            cumulative += count
+            buckets.append((bound, cumulative))
+        family.add_metric(list(values), buckets=buckets, sum_value=histogram.sum)
+    return family
+
+
+def _snapshot(session: Session) -> None:
+    """Make the session's reads one snapshot: REPEATABLE READ on PostgreSQL, an explicit
+    BEGIN on SQLite (whose driver opens no transaction for reads)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        session.connection().exec_driver_sql("BEGIN")
 
 
 class ReadModelCollector(Collector):
@@ -69,6 +86,7 @@ class ReadModelCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         # The scrape's own SQL is not traced: it would make a trace per scrape.
         with suppress_instrumentation(), Session(self._engine) as session:
+            _snapshot(session)
             yield from self._cases(session)
             yield from self._items(session)
 
@@ -80,8 +98,8 @@ class ReadModelCollector(Collector):
             "cases_completed", "Cases that ended, by final status.", labels=["scenario", "status"]
         )
         by_scenario: dict[str, int] = defaultdict(int)
-        days: dict[str, float] = {}
-        for (scenario, status), (count, total) in sorted(
+        durations: dict[tuple[str, ...], Histogram] = defaultdict(Histogram)
+        for (scenario, status), (count, days) in sorted(
             summed(
                 session, rollups.CASE_DAY, ("scenario", "status"), ("cases", "actual_days"), None
             ).items()
@@ -92,68 +110,66 @@ class ReadModelCollector(Collector):
             if CaseStatus(status) not in OPEN:
                 completed.add_metric([scenario, status], count)
             if status == CaseStatus.completed:
-                days[scenario] = total
+                durations[(scenario,)].sum = days
         for scenario, count in sorted(by_scenario.items()):
             started.add_metric([scenario], count)
         yield started
         yield completed
-        # per scenario: completed cases in each bucket (the last: above every bound)
-        buckets: dict[str, list[int]] = defaultdict(lambda: [0] * (len(DAY_BUCKETS) + 1))
         for (scenario, tenths), (count,) in summed(
             session, rollups.CASE_DAYS, ("scenario", "tenths"), ("cases",), None
         ).items():
-            buckets[scenario][bisect_left(DAY_BUCKETS, tenths / 10)] += int(count)
-        duration = HistogramMetricFamily(
+            durations[(scenario,)].add(bisect_left(BOUNDS, tenths / 10), count, 0.0)
+        yield _histogram(
             "case_duration_working_days",
             "Working days from submission to completion of completed cases.",
-            labels=["scenario"],
+            ["scenario"],
+            durations,
         )
-        _histogram(
-            duration,
-            (
-                (scenario, sum(counts), days.get(scenario, 0.0), *accumulate(counts[:-1]))
-                for scenario, counts in sorted(buckets.items())
-                if sum(counts)
-            ),
-            1,
-        )
-        yield duration
 
     def _items(self, session: Session) -> Iterator[Metric]:
-        breaches = CounterMetricFamily(
+        # ended cases' items from the rollup, by bucket; open cases' items from the tables
+        found = summed(
+            session, rollups.ITEM_DONE, ("department", "item", "mode", "bucket"), ITEM_SUMS, None
+        )
+        open_items = session.exec(
+            select(
+                CaseItem.department,
+                CaseItem.item,
+                CaseItem.mode,
+                CaseItem.status,
+                CaseItem.elapsed_days,
+                CaseItem.breached,
+            )
+            .join(Case, col(Case.id) == CaseItem.case_id)
+            .where(col(Case.status).in_(OPEN))
+        )
+        for department, item, mode, status, days, breached in open_items:
+            bucket = rollups.done_bucket(status, days, breached)
+            if bucket is not None:
+                amounts = found.setdefault((department, item, mode, bucket[0]), [0, 0.0, 0])
+                for i, column in enumerate(ITEM_SUMS):
+                    amounts[i] += bucket[1][column]
+        breaches: dict[tuple[str, str], int] = defaultdict(int)
+        durations: dict[tuple[str, ...], Histogram] = defaultdict(Histogram)
+        for (department, item, mode, bucket), (count, days, breached) in found.items():
+            breaches[(department, item)] += int(breached)
+            if bucket != rollups.NOT_DONE:
+                durations[(department, item, mode)].add(bucket, count, days)
+        family = CounterMetricFamily(
             "item_breaches",
             "Items that passed their promised limit (SLA breaches).",
             labels=["department", "item"],
         )
-        for department, item, count in session.exec(
-            select(CaseItem.department, CaseItem.item, func.count())
-            .where(text("breached = 1" if self._engine.dialect.name == "sqlite" else "breached"))
-            .group_by(CaseItem.department, CaseItem.item)
-        ):
-            breaches.add_metric([department, item], count)
-        yield breaches
-        duration = HistogramMetricFamily(
+        for labels, count in sorted(breaches.items()):
+            if count:
+                family.add_metric(list(labels), count)
+        yield family
+        yield _histogram(
             "item_duration_working_days",
             "Working days from an item being ready (task opened) to done.",
-            labels=["department", "item", "mode"],
+            ["department", "item", "mode"],
+            durations,
         )
-        _histogram(
-            duration,
-            session.exec(
-                select(
-                    CaseItem.department,
-                    CaseItem.item,
-                    CaseItem.mode,
-                    func.count(),
-                    func.sum(CaseItem.elapsed_days),
-                    *_buckets(CaseItem.elapsed_days),
-                )
-                .where(CaseItem.status == ItemStatus.done, CaseItem.elapsed_days.is_not(None))  # type: ignore[union-attr]
-                .group_by(CaseItem.department, CaseItem.item, CaseItem.mode)
-            ).all(),
-            3,
-        )
-        yield duration
 
 
 def registry_for(engine: Engine) -> CollectorRegistry:

@@ -436,6 +436,7 @@ class _Item:
     applicant_days: float
     breached: bool
     decided_by: str | None
+    elapsed_days: float | None
 
 
 def _item_rows(
@@ -471,6 +472,7 @@ def _item_rows(
             ITEM.c.applicant_days,
             ITEM.c.breached,
             ITEM.c.decided_by,
+            ITEM.c.elapsed_days,
         )
         .join(ITEM, ITEM.c.case_id == CASE.c.id)
         .where(

@@ -59,7 +59,7 @@ class Case(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("applicant_id", "idempotency_key"),
-        # the cases not started yet (GET /metrics/scenarios), the slowest cases (dashboard)
+        # the open cases (/metrics, GET /metrics/scenarios), the slowest cases (dashboard)
         Index("ix_case_metrics", "status", "scenario", "actual_days"),
     )
 
@@ -96,17 +96,8 @@ class CaseItem(SQLModel, table=True):
 
     __tablename__ = "case_item"
     __table_args__ = (
+        # a case's items (the rollups, /metrics reads the open cases' items by it)
         UniqueConstraint("case_id", "item"),
-        # /metrics counts and histograms read this index alone (see core/prometheus.py)
-        Index("ix_case_item_metrics", "status", "department", "item", "mode", "elapsed_days"),
-        # breaches are rare: a partial index holds only them
-        Index(
-            "ix_case_item_breached",
-            "department",
-            "item",
-            sqlite_where=text("breached = 1"),
-            postgresql_where=text("breached"),
-        ),
         # open tasks are few among millions of items: the dashboard's backlog per department
         # (store/dashboard.py, whose query repeats this condition word for word)
         Index(
@@ -223,6 +214,27 @@ class ItemDay(SQLModel, table=True):
     critical: int = 0  # times on the critical path of a completed case
     critical_days: float = 0.0  # working days it added to those cases
     critical_applicant_days: float = 0.0  # ... of which the applicant's supplement time
+
+
+class ItemDoneDay(SQLModel, table=True):
+    """Items of ended cases per (submission day, department, item, mode, bucket), for the
+    Prometheus histogram of done items' working days and the breach counter
+    (core/prometheus.py): `bucket` is the index of the first bound of
+    `rollups.DURATION_BUCKETS` not below the item's `elapsed_days` (their number when above
+    them all); -1 holds the items that did not end done, for their breaches alone."""
+
+    __tablename__ = "rollup_item_done_day"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    grain: int = Field(primary_key=True)  # 1 day, 2 month
+    day: date = Field(primary_key=True)
+    department: str = Field(primary_key=True, max_length=64)
+    item: str = Field(primary_key=True, max_length=64)
+    mode: str = Field(primary_key=True, max_length=16)
+    bucket: int = Field(primary_key=True)
+    items: int = 0  # done items (with their elapsed days)
+    elapsed_days: float = 0.0  # their working days, ready to done
+    breached: int = 0  # items past their promised limit, done or not
 
 
 class Audience(StrEnum):

@@ -1,12 +1,14 @@
-"""The dashboard's pre-aggregated tables (store/models.py: CaseDay, CaseDaysBucket, ItemDay),
-kept by the read-model writer and rebuildable from the case tables.
+"""The pre-aggregated tables (store/models.py: CaseDay, CaseDaysBucket, ItemDay for the
+dashboard, ItemDoneDay for /metrics), kept by the read-model writer and rebuildable from the
+case tables.
 
 A case's *contribution* is the set of rollup rows it adds to, with the amounts: nothing while
 it is `submitted`; one CaseDay row once its workflow has started; when it has ended, its
-items' ItemDay rows too; when it completed, one CaseDaysBucket row. `store.cases.record_case`
-takes the contribution before and after a transition and adds the difference
-(`apply_transition`), in the same transaction as the transition's event: a retried write finds
-its event and changes nothing, so the rollups count every case exactly once.
+items' ItemDay and ItemDoneDay rows too; when it completed, one CaseDaysBucket row.
+`store.cases.record_case` takes the contribution before and after a transition and adds the
+difference (`apply_transition`), in the same transaction as the transition's event: a
+retried write finds its event and changes nothing, so the rollups count every case exactly
+once.
 
 `rebuild` recomputes every row from the case tables with the same functions; the tests check
 that both give the same figures (docs/dashboard.md).
@@ -27,15 +29,16 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 from sqlmodel import select as select_rows
 
-from activities.models import CaseStatus
+from activities.models import CaseStatus, ItemStatus
 from catalog.calendar import CHINA_TZ, WorkCalendar
 from catalog.loader import Catalog
-from store.models import Case, CaseDay, CaseDaysBucket, CaseItem, ItemDay
+from store.models import Case, CaseDay, CaseDaysBucket, CaseItem, ItemDay, ItemDoneDay
 
 CASE_DAY: Table = CaseDay.__table__  # type: ignore[attr-defined]
 CASE_DAYS: Table = CaseDaysBucket.__table__  # type: ignore[attr-defined]
 ITEM_DAY: Table = ItemDay.__table__  # type: ignore[attr-defined]
-ROLLUPS = (CASE_DAY, CASE_DAYS, ITEM_DAY)
+ITEM_DONE: Table = ItemDoneDay.__table__  # type: ignore[attr-defined]
+ROLLUPS = (CASE_DAY, CASE_DAYS, ITEM_DAY, ITEM_DONE)
 # A contribution's keys are day keys (day, scenario, ...): `expand` adds the grain, and the
 # month row of every day row, when rows are written.
 DAY, MONTH = 1, 2
@@ -45,6 +48,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 KEYS: dict[str, tuple[str, ...]] = {name: cols[1:] for name, cols in COLUMNS.items()}
 OPEN = (CaseStatus.submitted, CaseStatus.running)
 REVIEWED = "reviewed"
+# The bounds (working days) of the Prometheus histograms: automatic items take minutes,
+# reviews days, one-by-one paths months. ItemDoneDay is keyed by them: changing them needs
+# `rebuild`.
+DURATION_BUCKETS = (0.1, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0, 90.0)
+NOT_DONE = -1  # ItemDoneDay's bucket of the items that did not end done
 
 # (table name, key values) -> {column: amount}
 Contribution = dict[tuple[str, tuple[Any, ...]], dict[str, float]]
@@ -79,6 +87,7 @@ class ItemLike(Protocol):
     applicant_days: float
     breached: bool
     decided_by: str | None
+    elapsed_days: float | None
 
 
 def case_day(submitted_at: datetime) -> date:
@@ -256,6 +265,7 @@ def contribution(
         rows[("rollup_case_days", (day, case.scenario, tenths(case.actual_days)))] = {"cases": 1}
     if not ended or items is None:
         return rows
+    rows.update(done_items(day, items))
     completed = status is CaseStatus.completed
     timings = item_timings(case.submitted_at, items, requires, clock, completed)
     for item in items:
@@ -278,6 +288,35 @@ def contribution(
                 row["critical_days"] = timing.days
                 row["critical_applicant_days"] = item.applicant_days
     return rows
+
+
+def done_items(day: date, items: Sequence[ItemLike]) -> Contribution:
+    """The ItemDoneDay rows of an ended case's items."""
+    rows: Contribution = {}
+    for item in items:
+        found = done_bucket(item.status, item.elapsed_days, item.breached)
+        if found is not None:
+            # each (case, item) is one row: an item appears once in a case
+            key = (day, item.department, item.item, item.mode, found[0])
+            rows[("rollup_item_done_day", key)] = found[1]
+    return rows
+
+
+def done_bucket(
+    status: Any, elapsed_days: float | None, breached: bool | None
+) -> tuple[int, dict[str, float]] | None:
+    """An item's ItemDoneDay bucket and amounts: a done item (with its elapsed days) in the
+    bucket of its days, a breached one that did not end done in `NOT_DONE`; None when it
+    adds nothing."""
+    days = elapsed_days if status == ItemStatus.done else None
+    if days is None and not breached:
+        return None
+    bucket = NOT_DONE if days is None else bisect_left(DURATION_BUCKETS, days)
+    return bucket, {
+        "items": int(days is not None),
+        "elapsed_days": days or 0.0,
+        "breached": int(bool(breached)),
+    }
 
 
 def case_contribution(session: Session, case: Case, catalog: Catalog | None) -> Contribution:

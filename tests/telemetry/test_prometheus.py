@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.models import CaseStatus, ItemStatus
 from catalog.loader import get_catalog
-from core.prometheus import DAY_BUCKETS, ReadModelCollector
+from core.prometheus import BOUNDS, ReadModelCollector
 from core.settings import Settings
 from store.models import Case, CaseItem, Role
 from store.seed import seed_cases
@@ -85,8 +85,9 @@ async def test_metrics_token(
 
 
 def test_metrics_equal_figures_computed_from_the_rows(engine: Engine) -> None:
-    """Every sample equals plain Python over every stored case and item (the case figures
-    are read from the rollups, the item figures from the item table)."""
+    """Every sample equals plain Python over every stored case and item: the rollups hold
+    the ended cases, and the items of the cases still running (some of them done) are read
+    from the item table."""
     catalog = get_catalog()
     seed_cases(
         engine,
@@ -102,7 +103,7 @@ def test_metrics_equal_figures_computed_from_the_rows(engine: Engine) -> None:
     def observe(name: str, labels: dict[str, str], days: float) -> None:
         wanted[(f"{name}_count", frozenset(labels.items()))] += 1
         wanted[(f"{name}_sum", frozenset(labels.items()))] += days
-        for bound in [*map(str, DAY_BUCKETS), "+Inf"]:
+        for bound in [*map(str, BOUNDS), "+Inf"]:
             key = frozenset({**labels, "le": bound}.items())
             wanted[(f"{name}_bucket", key)] += bound == "+Inf" or days <= float(bound)
 
