@@ -2,7 +2,6 @@
 synthetic cases, simulate cases on the time-skipping server."""
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from sqlmodel import Session
 from catalog.loader import CatalogError, load_catalog
 from catalog.report import reduction_markdown
 from core.settings import get_settings
+from core.shutdown import stop_on_sigterm
 from store.db import create_schema, make_engine
 from store.models import Role
 from store.users import DEMO_PASSWORD, DEMO_USERS, UserExists, add_user, seed_demo_users
@@ -278,6 +278,7 @@ def _wait_for_port(host: str, port: int, timeout: float, what: str) -> None:
 @app.command()
 def run() -> None:
     """Start the embedded platform: Temporal dev server, worker and API (Ctrl-C stops all)."""
+    stop_on_sigterm()
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     host, _, port = settings.temporal_address.partition(":")
@@ -336,10 +337,11 @@ def run() -> None:
     except KeyboardInterrupt:
         console.print("stopping… / 正在停止…")
     finally:
+        # the API, then the worker, then the server they use (each stops cleanly while it
+        # still reaches the next; Ctrl-C in a terminal has signalled them all already)
         for child in reversed(children):
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        for child in reversed(children):
+                child.terminate()
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
