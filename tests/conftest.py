@@ -18,6 +18,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.registry import DEPARTMENT_ACTIVITIES
+from core import telemetry
 from core.settings import Settings
 from store.db import create_schema, make_engine
 from worker import department_worker, workflow_worker
@@ -113,6 +114,7 @@ def postgres_engine() -> Iterator[Engine]:
     with postgres_schema() as engine:
         create_schema(engine)
         yield engine
+        telemetry.flush()  # the spans still queued for this schema's span store, before it goes
 
 
 @pytest.fixture(params=DB_BACKENDS)
