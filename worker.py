@@ -22,7 +22,6 @@ from catalog.loader import Catalog, get_catalog
 from core import telemetry
 from core.notifier import SmtpNotifier, run_dispatcher
 from core.settings import Settings, get_settings
-from core.shutdown import stop_on_sigterm
 from core.temporal import connect
 from store.db import create_schema, make_engine
 from workflows import SCENARIO_TASK_QUEUE
@@ -111,7 +110,6 @@ def main(argv: list[str] | None = None) -> None:
         departments, workflows = [], True
     else:
         departments, workflows = sorted(DEPARTMENT_ACTIVITIES), True
-    stop_on_sigterm()
     try:
         asyncio.run(run(departments, workflows, get_settings()))
     except KeyboardInterrupt:

@@ -1,5 +1,9 @@
-"""Stopping a process cleanly on SIGTERM (`kill`, `docker stop`, `onego run` stopping its
-components) as on Ctrl-C, even when it was started with SIGINT ignored (in the background)."""
+"""Stopping `onego run` cleanly on SIGTERM (`kill`, `docker stop`) as on Ctrl-C, even when it
+was started with SIGINT ignored (in the background).
+
+The worker keeps Python's default: SIGTERM ends it at once. A Temporal worker's graceful
+shutdown can wait on its long polls for minutes, and whatever a killed worker held is
+rescheduled by Temporal (workflow task timeout, activity heartbeat timeout)."""
 
 import signal
 
