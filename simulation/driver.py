@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.api.history.v1 import HistoryEvent
@@ -55,7 +55,7 @@ from simulation.baseline import one_by_one
 from simulation.behaviour import ReviewStory, draw_review
 from simulation.clock import OfficeHours, arrival_offsets, step_end
 from simulation.config import SimulationConfig
-from store.models import Case, CaseItem
+from store.models import CASE, ITEM
 from workflows import case_workflow_id
 from workflows.models import (
     ClaimInput,
@@ -66,8 +66,6 @@ from workflows.models import (
 )
 from workflows.scenario import ScenarioWorkflow
 
-CASE: Table = Case.__table__  # type: ignore[attr-defined]
-ITEM: Table = CaseItem.__table__  # type: ignore[attr-defined]
 OPEN = (CaseStatus.submitted.value, CaseStatus.running.value)
 # Nothing due and cases still open (waiting for the server's work or its timers): look again
 # after this, doubling while nothing changes, and give up after STUCK without any change.

@@ -23,7 +23,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -35,11 +35,7 @@ from catalog.reform import reform_figures
 from catalog.targets import TARGETS
 from simulation import store
 from store.dashboard import ItemDriver, Period, item_drivers
-from store.models import Case, CaseEvent, CaseItem
-
-CASE: Table = Case.__table__  # type: ignore[attr-defined]
-ITEM: Table = CaseItem.__table__  # type: ignore[attr-defined]
-EVENT: Table = CaseEvent.__table__  # type: ignore[attr-defined]
+from store.models import CASE, EVENT, ITEM
 
 
 class Summary(BaseModel):

@@ -14,7 +14,7 @@ from catalog.loader import Catalog
 from catalog.models import Text
 from store import rollups
 from store.db import insert
-from store.models import Audience, Case, CaseEvent, CaseItem, Notification
+from store.models import CASE, ITEM, NOTIFICATION, Audience, Case, CaseEvent, CaseItem
 from store.notifications import messages_for
 
 FINAL = (ItemStatus.done, ItemStatus.rejected, ItemStatus.failed, ItemStatus.compensated)
@@ -41,8 +41,6 @@ OPTIONAL = (
 )
 
 
-ITEM, CASE = CaseItem.__table__, Case.__table__  # type: ignore[attr-defined]
-NOTIFICATION = Notification.__table__  # type: ignore[attr-defined]
 # the case's columns an item transition needs, read with its items
 CASE_KEYS = ("scenario", "scenario_version", "applicant_id", "started_at", "submitted_at")
 

@@ -39,12 +39,9 @@ from catalog.loader import Catalog
 from catalog.models import Text
 from catalog.targets import TARGETS, ReformTargets
 from store import rollups
-from store.models import OPEN_ITEMS, Case, CaseEvent, CaseItem
+from store.models import CASE, EVENT, ITEM, OPEN_ITEMS, Case, CaseItem
 
 Source = Literal["rollups", "rows"]
-CASE: Table = Case.__table__  # type: ignore[attr-defined]
-ITEM: Table = CaseItem.__table__  # type: ignore[attr-defined]
-EVENT: Table = CaseEvent.__table__  # type: ignore[attr-defined]
 SUMS = (
     "materials_baseline",
     "materials_provided",

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, Index, Table, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -301,3 +301,10 @@ class Span(SQLModel, table=True):
     links: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+
+
+# The case tables as Core tables, for statements that need no ORM objects.
+CASE: Table = Case.__table__  # type: ignore[attr-defined]
+ITEM: Table = CaseItem.__table__  # type: ignore[attr-defined]
+EVENT: Table = CaseEvent.__table__  # type: ignore[attr-defined]
+NOTIFICATION: Table = Notification.__table__  # type: ignore[attr-defined]

@@ -24,7 +24,6 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import Table, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 from sqlmodel import select as select_rows
@@ -32,7 +31,8 @@ from sqlmodel import select as select_rows
 from activities.models import CaseStatus, ItemStatus
 from catalog.calendar import CHINA_TZ, WorkCalendar
 from catalog.loader import Catalog
-from store.models import Case, CaseDay, CaseDaysBucket, CaseItem, ItemDay, ItemDoneDay
+from store.db import insert as insert_into
+from store.models import CASE, ITEM, Case, CaseDay, CaseDaysBucket, CaseItem, ItemDay, ItemDoneDay
 
 CASE_DAY: Table = CaseDay.__table__  # type: ignore[attr-defined]
 CASE_DAYS: Table = CaseDaysBucket.__table__  # type: ignore[attr-defined]
@@ -370,7 +370,6 @@ def add_rows(connection: Connection, rows: Contribution) -> None:
     instead of overwriting each other. One statement per table, run for every row; the
     rows are day rows, written with their months'."""
     rows = expand(rows)
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     for table in ROLLUPS:
         keys = COLUMNS[table.name]
         values = [
@@ -380,7 +379,7 @@ def add_rows(connection: Connection, rows: Contribution) -> None:
         ]
         if not values:
             continue
-        insert = dialect.insert(table)
+        insert = insert_into(connection, table)
         amounts = [c.name for c in table.columns if c.name not in keys]
         statement = insert.on_conflict_do_update(
             index_elements=list(keys),
@@ -412,11 +411,9 @@ def rebuild(session: Session, catalog: Catalog, batch: int = 20_000) -> int:
     clock = clock_of(catalog.calendar)
     total: Contribution = {}
     counted, last = 0, ""
-    case_table: Table = Case.__table__  # type: ignore[attr-defined]
-    item_table: Table = CaseItem.__table__  # type: ignore[attr-defined]
     while True:
         cases = session.exec(
-            select_rows(Case).where(case_table.c.id > last).order_by(case_table.c.id).limit(batch)
+            select_rows(Case).where(CASE.c.id > last).order_by(CASE.c.id).limit(batch)
         ).all()
         if not cases:
             break
@@ -424,7 +421,7 @@ def rebuild(session: Session, catalog: Catalog, batch: int = 20_000) -> int:
         ended = [c.id for c in cases if CaseStatus(c.status) not in OPEN]
         items: dict[str, list[CaseItem]] = defaultdict(list)
         if ended:
-            for item in session.exec(select_rows(CaseItem).where(item_table.c.case_id.in_(ended))):
+            for item in session.exec(select_rows(CaseItem).where(ITEM.c.case_id.in_(ended))):
                 items[item.case_id].append(item)
         for case in cases:
             requires = requires_of(catalog, case.scenario, case.scenario_version)
