@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         )
         with Session(app.state.engine) as session:
             resumed = await resume_unstarted(
-                session, app.state.temporal, app.state.catalog, settings.scenario_task_queue
+                session, app.state.temporal, app.state.catalog, settings.queues
             )
         if resumed:
             log.warning("started the workflows of %d submitted cases", resumed)

@@ -61,7 +61,7 @@ def department_worker(
     activities = DEPARTMENT_ACTIVITIES[department](adapter)
     return Worker(
         client,
-        task_queue=get_catalog(settings.catalog_dir).departments[department].task_queue,
+        task_queue=settings.queues.department(department),
         activities=activities.activities(),
         interceptors=telemetry.tracing_interceptors(client),
     )

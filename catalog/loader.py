@@ -26,6 +26,7 @@ from catalog.models import (
     ScenarioSpec,
     Section,
 )
+from workflows import DEFAULT_QUEUES
 
 DATA_DIR = Path(__file__).parent / "data"
 M = TypeVar("M", bound=BaseModel)
@@ -110,7 +111,7 @@ class Catalog:
                 ResolvedItem(
                     **item.model_dump(),
                     requires=requires,
-                    task_queue=department.task_queue,
+                    task_queue=DEFAULT_QUEUES.department(department.code),
                     department_name=department.name,
                     when=entry.when,
                     on_reject=entry.on_reject,

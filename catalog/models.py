@@ -31,11 +31,6 @@ class Department(BaseModel):
     name: Text
     source: Source = Source(illustrative=True)
 
-    @property
-    def task_queue(self) -> str:
-        """Each department's activities run on its own task queue."""
-        return f"dept-{self.code}"
-
 
 class Registry(BaseModel):
     """A shared registry (共享库) holding records keyed by a resident ID or credit code."""
@@ -228,7 +223,8 @@ class Scenario(BaseModel):
 
 
 class ResolvedItem(Item):
-    """An item as one scenario version runs it: dependencies and task queue resolved."""
+    """An item as one scenario version runs it: dependencies and task queue resolved (the
+    default queue here; `core.submission.start_workflow` routes it to the deployment's)."""
 
     requires: list[str] = Field(default_factory=list)
     task_queue: str

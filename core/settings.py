@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflows import DEPARTMENT_QUEUE_PREFIX, SCENARIO_TASK_QUEUE, TaskQueues
+
 
 class Settings(BaseSettings):
     """onego settings; every field can be set from an environment variable of the same name."""
@@ -25,7 +27,12 @@ class Settings(BaseSettings):
         None, description="Folder of the catalog's YAML files; empty means the packaged catalog."
     )
     scenario_task_queue: str = Field(
-        "onego-scenarios", description="Task queue of the scenario workflows."
+        SCENARIO_TASK_QUEUE, description="Task queue of the scenario workflows."
+    )
+    department_queue_prefix: str = Field(
+        DEPARTMENT_QUEUE_PREFIX,
+        description="Prefix of the department task queues (dept-health, ...): deployments "
+        "sharing one Temporal namespace give each a prefix of its own.",
     )
     temporal_ui_port: int = 8233
     api_host: str = "127.0.0.1"
@@ -84,6 +91,10 @@ class Settings(BaseSettings):
                 "DATABASE_URL 只支持 sqlite 或 postgresql"
             )
         return value
+
+    @property
+    def queues(self) -> TaskQueues:
+        return TaskQueues(self.scenario_task_queue, self.department_queue_prefix)
 
     @property
     def resolved_database_url(self) -> str:

@@ -28,7 +28,7 @@ from forms.prefill import Identity, Prefilled, prefill
 from forms.unified import FormInvalid, compile_form
 from registries.base import RegistryAdapter
 from store.models import Case, CaseItem
-from workflows import SCENARIO_TASK_QUEUE, case_workflow_id
+from workflows import DEFAULT_QUEUES, TaskQueues, case_workflow_id
 from workflows.models import ScenarioInput
 from workflows.scenario import ScenarioWorkflow
 
@@ -174,16 +174,26 @@ def _clean(form: dict[str, Any], case: Case, catalog: Catalog | None) -> dict[st
         return form
 
 
+def routed(workflow_input: ScenarioInput, queues: TaskQueues) -> ScenarioInput:
+    """The input with each item's activities sent to its department's queue in `queues`."""
+    spec = workflow_input.spec
+    items = [
+        item.model_copy(update={"task_queue": queues.department(item.department)})
+        for item in spec.items
+    ]
+    return workflow_input.model_copy(update={"spec": spec.model_copy(update={"items": items})})
+
+
 async def start_workflow(
-    client: Client, workflow_input: ScenarioInput, task_queue: str = SCENARIO_TASK_QUEUE
+    client: Client, workflow_input: ScenarioInput, queues: TaskQueues = DEFAULT_QUEUES
 ) -> None:
     """Start the case's workflow; a workflow already started for this case is left as it is."""
     try:
         await client.start_workflow(
             ScenarioWorkflow.run,
-            workflow_input,
+            routed(workflow_input, queues),
             id=case_workflow_id(workflow_input.case_id),
-            task_queue=task_queue,
+            task_queue=queues.scenarios,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
@@ -199,7 +209,7 @@ async def submit(
     scenario: str,
     form: dict[str, Any],
     idempotency_key: str | None = None,
-    task_queue: str = SCENARIO_TASK_QUEUE,
+    queues: TaskQueues = DEFAULT_QUEUES,
     registries: RegistryAdapter | None = None,
     identity: Identity | None = None,
     submitted_at: datetime | None = None,
@@ -222,7 +232,7 @@ async def submit(
             catalog, applicant_id, workflow_input, idempotency_key, prefilled
         )
         if await asyncio.to_thread(_store, session, case, items):
-            await start_workflow(client, workflow_input, task_queue)
+            await start_workflow(client, workflow_input, queues)
             await asyncio.to_thread(session.refresh, case)
             return case, True
         # The same key raced us to it.
@@ -231,7 +241,7 @@ async def submit(
         )
         assert existing is not None
     if existing.status is CaseStatus.submitted:
-        await start_workflow(client, workflow_input_of(catalog, existing), task_queue)
+        await start_workflow(client, workflow_input_of(catalog, existing), queues)
     return existing, False
 
 
@@ -262,10 +272,10 @@ def workflow_input_of(catalog: Catalog, case: Case) -> ScenarioInput:
 
 
 async def resume_unstarted(
-    session: Session, client: Client, catalog: Catalog, task_queue: str = SCENARIO_TASK_QUEUE
+    session: Session, client: Client, catalog: Catalog, queues: TaskQueues = DEFAULT_QUEUES
 ) -> int:
     """Start the workflow of every case stored as submitted (crash between commit and start)."""
     pending = session.exec(select(Case).where(Case.status == CaseStatus.submitted)).all()
     for case in pending:
-        await start_workflow(client, workflow_input_of(catalog, case), task_queue)
+        await start_workflow(client, workflow_input_of(catalog, case), queues)
     return len(pending)

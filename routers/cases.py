@@ -160,7 +160,7 @@ async def create_case(
         body.scenario,
         body.form,
         idempotency_key,
-        task_queue=settings.scenario_task_queue,
+        queues=settings.queues,
         registries=registries,
         identity=identity_of(user),
     )

@@ -56,7 +56,7 @@ from simulation.behaviour import ReviewStory, draw_review
 from simulation.clock import OfficeHours, arrival_offsets, step_end
 from simulation.config import SimulationConfig
 from store.models import CASE, ITEM
-from workflows import case_workflow_id
+from workflows import TaskQueues, case_workflow_id
 from workflows.models import (
     ClaimInput,
     DecideInput,
@@ -398,7 +398,7 @@ class Driver:
                         self.spec.code,
                         self.form,
                         idempotency_key=f"simulation-{self.seed}-{index}",
-                        task_queue=self.task_queue,
+                        queues=TaskQueues(scenarios=self.task_queue),
                         registries=self.registries,
                         identity=applicant.identity,
                         submitted_at=now,

@@ -21,6 +21,7 @@ from activities.registry import DEPARTMENT_ACTIVITIES
 from core import telemetry
 from core.settings import Settings
 from store.db import create_schema, make_engine
+from tests.helpers import own_queues
 from worker import department_worker, workflow_worker
 
 BIN = Path(sys.executable).parent
@@ -132,7 +133,7 @@ def settings(engine: Engine, tmp_path: Path) -> Settings:
     """Settings of one test: its database, a fresh scenario task queue, nothing under ./data."""
     return Settings(
         database_url=database_url(engine),
-        scenario_task_queue=f"scenarios-{uuid.uuid4().hex[:12]}",
+        **own_queues(),
         data_dir=tmp_path / "data",
         secret_key=f"test-{uuid.uuid4().hex}",
     )

@@ -62,6 +62,14 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+def own_queues() -> dict[str, str]:
+    """Settings for task queues of one test alone: the tests of a run share each Temporal
+    server, and a worker another test left behind (one that timed out) must not take these
+    tasks."""
+    tag = uuid.uuid4().hex[:12]
+    return {"scenario_task_queue": f"scenarios-{tag}", "department_queue_prefix": f"dept-{tag}-"}
+
+
 def newborn_form(**changes: Any) -> dict[str, Any]:
     """The catalog's complete valid example of the newborn form, with `changes` applied."""
     return {**example_form("newborn", 1), **changes}

@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from core.settings import Settings
 from store.db import create_schema, make_engine
 from store.models import Role, SimulatedIssue
-from tests.helpers import INDEPENDENT_OF_REGISTRATION, running_api
+from tests.helpers import INDEPENDENT_OF_REGISTRATION, own_queues, running_api
 from workflows import case_workflow_id
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +64,7 @@ class WorkerProcess:
 def worker_env(dev_env: WorkflowEnvironment, tmp_path: Path) -> Iterator[tuple[dict, Settings]]:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'onego.db'}",
-        scenario_task_queue=f"scenarios-{uuid.uuid4().hex[:12]}",
+        **own_queues(),
         data_dir=tmp_path / "data",
         secret_key=uuid.uuid4().hex,
         sim_latency_ms=300,
@@ -76,6 +76,7 @@ def worker_env(dev_env: WorkflowEnvironment, tmp_path: Path) -> Iterator[tuple[d
         "TEMPORAL_NAMESPACE": dev_env.client.namespace,
         "DATABASE_URL": settings.database_url,
         "SCENARIO_TASK_QUEUE": settings.scenario_task_queue,
+        "DEPARTMENT_QUEUE_PREFIX": settings.department_queue_prefix,
         "SIM_LATENCY_MS": str(settings.sim_latency_ms),
         "DATA_DIR": str(settings.data_dir),
     }

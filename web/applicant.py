@@ -144,7 +144,7 @@ async def apply(
             scenario.code,
             data,
             key,
-            task_queue=settings.scenario_task_queue,
+            queues=settings.queues,
             registries=registries,
             identity=identity_of(user),
         )

@@ -19,7 +19,7 @@ from forms.unified import example_form
 from store.models import Role
 from store.users import add_user
 from tests.conftest import Workers
-from tests.helpers import unique
+from tests.helpers import own_queues, unique
 from workflows import case_workflow_id
 from workflows.models import ClaimInput, DecideInput, Decision
 from workflows.scenario import ScenarioWorkflow
@@ -36,7 +36,7 @@ async def running(
 ) -> AsyncIterator[tuple[Client, Engine, Settings]]:
     settings = Settings(
         database_url=sqlite_engine.url.render_as_string(hide_password=False),
-        scenario_task_queue=f"scenarios-{unique('catalog')}",
+        **own_queues(),
         data_dir=tmp_path_factory.mktemp("data"),
         secret_key=unique("test"),
     )
@@ -61,7 +61,7 @@ async def test_the_example_case_completes(
             applicant.id,
             code,
             form,
-            task_queue=settings.scenario_task_queue,
+            queues=settings.queues,
         )
     assert created
     spec = CATALOG.spec(code, scenario.version).applicable(form)

@@ -32,7 +32,7 @@ async def _newborn_case(site: Site, username: str) -> str:
             user.id,
             "newborn",
             {**example_form("newborn", 1, catalog), "baby_name": "王小雨"},
-            task_queue=site.settings.scenario_task_queue,
+            queues=site.settings.queues,
             registries=EmbeddedRegistries(),
             identity=Identity(**DEMO_IDENTITIES["applicant"]),
         )

@@ -122,7 +122,7 @@ class Starter:
                 applicant.id,
                 "newborn",
                 newborn_form(),
-                task_queue=self.settings.scenario_task_queue,
+                queues=self.settings.queues,
             )
         handle = self.env.client.get_workflow_handle_for(
             ScenarioWorkflow.run, case_workflow_id(row.id)

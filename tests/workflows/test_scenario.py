@@ -53,7 +53,7 @@ async def case(
                 applicant.id,
                 "newborn",
                 newborn_form(),
-                task_queue=settings.scenario_task_queue,
+                queues=settings.queues,
             )
         assert created
         spec = catalog.spec(row.scenario, row.scenario_version)
