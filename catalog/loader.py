@@ -26,7 +26,7 @@ from catalog.models import (
     ScenarioSpec,
     Section,
 )
-from workflows import DEFAULT_QUEUES
+from workflows.queues import DEFAULT_QUEUES
 
 DATA_DIR = Path(__file__).parent / "data"
 M = TypeVar("M", bound=BaseModel)

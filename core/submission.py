@@ -28,8 +28,9 @@ from forms.prefill import Identity, Prefilled, prefill
 from forms.unified import FormInvalid, compile_form
 from registries.base import RegistryAdapter
 from store.models import Case, CaseItem
-from workflows import DEFAULT_QUEUES, TaskQueues, case_workflow_id
+from workflows import case_workflow_id
 from workflows.models import ScenarioInput
+from workflows.queues import DEFAULT_QUEUES, TaskQueues
 from workflows.scenario import ScenarioWorkflow
 
 CASE_NAMESPACE = uuid.UUID("6f0b6a0e-5a43-4d52-9a55-0e60c0de0001")

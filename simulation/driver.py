@@ -56,7 +56,7 @@ from simulation.behaviour import ReviewStory, draw_review
 from simulation.clock import OfficeHours, arrival_offsets, step_end
 from simulation.config import SimulationConfig
 from store.models import CASE, ITEM
-from workflows import TaskQueues, case_workflow_id
+from workflows import case_workflow_id
 from workflows.models import (
     ClaimInput,
     DecideInput,
@@ -64,6 +64,7 @@ from workflows.models import (
     SupplementInput,
     SupplementRequest,
 )
+from workflows.queues import TaskQueues
 from workflows.scenario import ScenarioWorkflow
 
 OPEN = (CaseStatus.submitted.value, CaseStatus.running.value)

@@ -1,6 +1,8 @@
 """A real `worker.py` process killed mid-case and restarted: the case completes and no
-department output is issued twice (dev server, file SQLite shared by API and worker)."""
+department output is issued twice (dev server, file SQLite shared by API and worker). And the
+bytecode the workflow sandbox needs is cached."""
 
+import importlib.util
 import os
 import signal
 import socket
@@ -16,10 +18,12 @@ from sqlmodel import Session, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
+import workflows.scenario
 from core.settings import Settings
 from store.db import create_schema, make_engine
 from store.models import Role, SimulatedIssue
 from tests.helpers import INDEPENDENT_OF_REGISTRATION, own_queues, running_api
+from worker import cache_workflow_bytecode
 from workflows import case_workflow_id
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,3 +159,11 @@ async def test_worker_killed_mid_case_then_restarted(
         if second is not None:
             second.stop()
         engine.dispose()
+
+
+def test_the_workflows_bytecode_is_cached_for_the_sandbox() -> None:
+    source = Path(workflows.scenario.__file__)
+    cached = Path(importlib.util.cache_from_source(str(source)))
+    cached.unlink(missing_ok=True)
+    assert cache_workflow_bytecode()
+    assert cached.stat().st_mtime >= source.stat().st_mtime

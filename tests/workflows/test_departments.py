@@ -22,8 +22,9 @@ from store.models import CaseItem, Role, SimulatedIssue
 from store.users import add_user
 from tests.conftest import Workers
 from tests.helpers import newborn_form, own_queues, unique, wait_until
-from workflows import TaskQueues, case_workflow_id
+from workflows import case_workflow_id
 from workflows.models import ClaimInput, DecideInput, Decision, ScenarioResult
+from workflows.queues import TaskQueues
 from workflows.scenario import ScenarioWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
