@@ -57,7 +57,7 @@ def workflow_worker(
         client,
         task_queue=task_queue,
         workflows=[ScenarioWorkflow],
-        activities=[read_model.record_item, read_model.record_case],
+        activities=[read_model.record_item, read_model.record_items, read_model.record_case],
         activity_executor=executor,
         interceptors=telemetry.tracing_interceptors(client),
     )

@@ -30,11 +30,18 @@ class ReadModelActivities:
 
     @activity.defn
     def record_item(self, record: ItemRecord) -> None:
+        """One transition (the workflows started before `record_items` existed)."""
+        self.record_items([record])
+
+    @activity.defn
+    def record_items(self, records: list[ItemRecord]) -> None:
+        """Transitions in the order they happened, in one transaction."""
         with Session(self._engine) as session:
-            written = cases.record_item(session, record, self._catalog)
+            written = [cases.record_item(session, record, self._catalog) for record in records]
             session.commit()
-            if written is not None and record.event in cases.ITEM_ENDS:
-                self._item_span(session, written)
+            for write, record in zip(written, records, strict=True):
+                if write is not None and record.event in cases.ITEM_ENDS:
+                    self._item_span(session, write)
 
     @activity.defn
     def record_case(self, record: CaseRecord) -> None:

@@ -50,6 +50,8 @@ DEPARTMENT_TOTAL_TIMEOUT = timedelta(days=1)
 DEPARTMENT_HEARTBEAT_TIMEOUT = timedelta(seconds=20)
 READ_MODEL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=0)
 READ_MODEL_TIMEOUT = timedelta(seconds=30)
+# Patch id: item transitions written in batches (`record_items`) instead of one by one.
+READ_MODEL_BATCHES = "read-model-batches"
 UNFINISHED = (
     ItemStatus.pending,
     ItemStatus.awaiting_review,
@@ -90,6 +92,10 @@ class ScenarioWorkflow:
         self._undone: list[str] = []
         self._stop_reason: str | None = None
         self._case_status = CaseStatus.running
+        # Read-model writes: transitions queued, queued in all, written in all, one under way.
+        self._unwritten: list[ItemRecord] = []
+        self._queued = self._written = 0
+        self._writing = False
 
     @workflow.run
     async def run(self, input: ScenarioInput) -> ScenarioResult:
@@ -389,12 +395,39 @@ class ScenarioWorkflow:
         )
 
     async def _record_item(self, record: ItemRecord) -> None:
-        await workflow.execute_local_activity_method(
-            ReadModelActivities.record_item,
-            record,
-            start_to_close_timeout=READ_MODEL_TIMEOUT,
-            retry_policy=READ_MODEL_RETRY,
-        )
+        """Write a transition to the read model; returns once it is written.
+
+        Transitions made while a write is under way, or in the same workflow task, go
+        together in the next write: one local activity and one transaction for several.
+        """
+        if not workflow.patched(READ_MODEL_BATCHES):
+            await workflow.execute_local_activity_method(
+                ReadModelActivities.record_item,
+                record,
+                start_to_close_timeout=READ_MODEL_TIMEOUT,
+                retry_policy=READ_MODEL_RETRY,
+            )
+            return
+        self._unwritten.append(record)
+        self._queued += 1
+        ticket = self._queued
+        if self._writing:
+            await workflow.wait_condition(lambda: self._written >= ticket)
+            return
+        self._writing = True
+        try:
+            await asyncio.sleep(0)  # the rest of this workflow task's transitions join in
+            while self._unwritten:
+                batch, self._unwritten = self._unwritten, []
+                await workflow.execute_local_activity_method(
+                    ReadModelActivities.record_items,
+                    batch,
+                    start_to_close_timeout=READ_MODEL_TIMEOUT,
+                    retry_policy=READ_MODEL_RETRY,
+                )
+                self._written += len(batch)
+        finally:
+            self._writing = False
 
     async def _record_case(self) -> None:
         now = workflow.now()

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from activities.models import CaseRecord, CaseStatus, EventKind, ItemRecord, ItemStatus
+from activities.read_model import ReadModelActivities
 from catalog.calendar import CHINA_TZ
 from catalog.loader import Catalog, get_catalog
 from store import cases
@@ -145,6 +146,35 @@ def test_case_and_item_transitions(engine: Engine, catalog: Catalog, case_id: st
     # Only items the workflow reports cancelled change; the others keep their own state.
     assert rows["household_registration"].status is ItemStatus.awaiting_review
     assert rows["birth_medical_certificate"].status is ItemStatus.done
+
+
+def test_a_batch_of_transitions_is_written_whole_or_not_at_all(
+    engine: Engine, catalog: Catalog, case_id: str
+) -> None:
+    """`record_items`, the workflow's batched write: one transaction, retried safely."""
+    writer = ReadModelActivities(engine, catalog.calendar, catalog)
+    at = SUBMITTED + timedelta(minutes=5)
+
+    def transition(item: str, status: ItemStatus) -> ItemRecord:
+        event = EventKind.done if status is ItemStatus.done else EventKind.cancelled
+        return ItemRecord(case_id=case_id, item=item, event=event, status=status, at=at)
+
+    batch = [
+        transition("birth_medical_certificate", ItemStatus.done),
+        transition("vaccination_certificate", ItemStatus.done),
+        transition("household_registration", ItemStatus.cancelled),
+    ]
+    with pytest.raises(KeyError):  # its last transition names no item of the case
+        writer.record_items([*batch, transition("no_such_item", ItemStatus.done)])
+    assert {i.status for i in items_of(engine, case_id).values()} == {ItemStatus.pending}
+    assert events_of(engine, case_id) == 0
+
+    writer.record_items(batch)
+    statuses = {code: row.status for code, row in items_of(engine, case_id).items()}
+    assert [statuses[r.item] for r in batch] == [r.status for r in batch]
+    assert events_of(engine, case_id) == 3
+    writer.record_items(batch)  # the local activity retried after a crash
+    assert events_of(engine, case_id) == 3
 
 
 def test_a_case_missing_from_the_read_model_is_an_error(engine: Engine, catalog: Catalog) -> None:

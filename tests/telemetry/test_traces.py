@@ -106,7 +106,7 @@ async def test_the_workflow_joins_the_trace_of_the_request(newborn_case: Newborn
 
     names = {s.name for s in request_trace}
     # the department activities, their adapter calls and the read-model writes
-    assert "RunActivity:record_item" in names and "RunActivity:record_case" in names
+    assert "RunActivity:record_items" in names and "RunActivity:record_case" in names
     departments = [s for s in request_trace if s.name == "department.perform"]
     assert {s.attributes["onego.item"] for s in departments} >= {
         "childbirth_registration",

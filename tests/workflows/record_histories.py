@@ -1,11 +1,12 @@
-"""Record ScenarioWorkflow histories for the replay test (run when a release is cut):
+"""Record ScenarioWorkflow histories for the replay test (run when the workflow changes):
 
-    .venv/bin/python -m tests.workflows.record_histories
+    .venv/bin/python -m tests.workflows.record_histories SET   # e.g. 03-new-review-step
 
 Each history is a real run on the time-skipping server: approved, supplemented, rejected
-(with compensation) and withdrawn. `test_replay.py` replays every file under histories/
-against the current workflow code, so a change that breaks running cases fails the suite
-until it is guarded with `workflow.patched()`.
+(with compensation) and withdrawn, written to histories/SET/; sets are numbered in the order
+they were recorded. `test_replay.py` replays every set against the current workflow code, so
+a change that breaks running cases fails the suite until it is guarded with
+`workflow.patched()`. Sets are kept: cases started under old code may still be running.
 """
 
 import asyncio
@@ -67,8 +68,9 @@ async def withdrawn(case: Case_) -> None:
     await case.handle.execute_update(ScenarioWorkflow.withdraw, WithdrawInput(reason="改期"))
 
 
-async def main() -> None:
-    HISTORIES.mkdir(exist_ok=True)
+async def main(folder_name: str) -> None:
+    target = HISTORIES / folder_name
+    target.mkdir(parents=True, exist_ok=True)
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(BIN / "temporal-test-server"),
@@ -86,10 +88,12 @@ async def main() -> None:
                 await run(case)
                 await case.handle.result()
                 history = await case.handle.fetch_history()
-                (HISTORIES / f"{run.__name__}.json").write_text(history.to_json())
+                (target / f"{run.__name__}.json").write_text(history.to_json())
                 print("recorded", run.__name__)
     await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    asyncio.run(main(sys.argv[1]))

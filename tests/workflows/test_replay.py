@@ -1,5 +1,6 @@
 """Stored histories of ScenarioWorkflow replay on the current code (determinism guard)."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -7,16 +8,32 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from workflows.scenario import ScenarioWorkflow
+from workflows.scenario import READ_MODEL_BATCHES, ScenarioWorkflow
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+FOLDER = Path(__file__).parent / "histories"
+SETS = sorted(p for p in FOLDER.iterdir() if p.is_dir())
+HISTORIES = sorted(FOLDER.glob("*/*.json"))
+RUNS = {"approved", "supplemented", "rejected", "withdrawn"}
+PATCH = "core_patch"  # the marker that `workflow.patched()` records
 
 
-def test_histories_are_recorded():
-    assert {p.stem for p in HISTORIES} >= {"approved", "supplemented", "rejected", "withdrawn"}
+@pytest.mark.parametrize("folder", SETS, ids=[p.name for p in SETS])
+def test_histories_are_recorded(folder: Path):
+    assert {p.stem for p in folder.glob("*.json")} >= RUNS
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+def test_the_newest_set_takes_the_newest_patch():
+    """The newest set was recorded after the last `workflow.patched()` was added."""
+    patches = set()
+    for path in SETS[-1].glob("*.json"):
+        for event in WorkflowHistory.from_json(path.stem, path.read_text()).events:
+            marker = event.marker_recorded_event_attributes
+            if event.HasField("marker_recorded_event_attributes") and marker.marker_name == PATCH:
+                patches.add(json.loads(marker.details["patch-data"].payloads[0].data)["id"])
+    assert READ_MODEL_BATCHES in patches
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[f"{p.parent.name}/{p.stem}" for p in HISTORIES])
 async def test_history_replays(path: Path):
     history = WorkflowHistory.from_json(f"case-{path.stem}", path.read_text())
     replayer = Replayer(workflows=[ScenarioWorkflow], data_converter=pydantic_data_converter)
