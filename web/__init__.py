@@ -6,12 +6,19 @@ Pages call the same functions as the JSON API (submission, compiled forms, prefi
 queries, workflow updates); see docs/web.md.
 """
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from web import applicant, auth, inbox, manager, notice
-from web.common import HERE, LoginRequired, PageError, error_page, login_redirect
+from web.common import (
+    HERE,
+    LoginRequired,
+    PageError,
+    csrf_protected,
+    error_page,
+    login_redirect,
+)
 
 ROUTERS = (auth.router, notice.router, applicant.router, inbox.router, manager.router)
 
@@ -19,7 +26,7 @@ ROUTERS = (auth.router, notice.router, applicant.router, inbox.router, manager.r
 def install(app: FastAPI) -> None:
     """Add the pages, their static files under /static and their error pages to `app`."""
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(csrf_protected)])
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(LoginRequired)

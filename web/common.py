@@ -16,6 +16,7 @@ from catalog.calendar import CHINA_TZ
 from catalog.models import Text
 from routers.deps import CookieUser
 from store.models import Role, User
+from web import csrf
 from web.i18n import LANG_COOKIE, MESSAGES, both, lang_of, pick, split_bilingual, translate
 
 HERE = Path(__file__).parent
@@ -85,9 +86,12 @@ def render(
         "flash": translate(lang, flash) if flash in MESSAGES else None,
         "lang_url": lambda code: _with_lang(request, code),
         "Role": Role,
+        "csrf_field": csrf.CSRF_FIELD,
+        "csrf_token": csrf.token_of(request),
     }
     page.update(context or {})
     response = templates.TemplateResponse(request, template, page, status_code=status_code)
+    csrf.remember(request, response)
     if request.query_params.get("lang") == lang:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
@@ -129,6 +133,12 @@ def signed_in(*roles: Role) -> Callable[..., User]:
         return user
 
     return check
+
+
+async def csrf_protected(request: Request) -> None:
+    """A dependency of every page: a form post must carry its page's CSRF token."""
+    if request.method == "POST" and not await csrf.posted_token_matches(request):
+        raise PageError(403, both("error.csrf"))
 
 
 Applicant = Annotated[User, Depends(signed_in(Role.applicant))]

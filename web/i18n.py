@@ -50,6 +50,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.title": ("无法完成", "Something went wrong"),
     "error.not_found": ("没有找到该页面或办件", "There is no such page or case"),
     "error.forbidden": ("您的账号无权访问此页面", "Your account may not open this page"),
+    "error.csrf": (
+        "表单已失效或并非从本站提交，未作任何处理。请返回上一页，刷新后再提交。",
+        "This form expired or was not sent from this site, so nothing was done. Go back, "
+        "reload the page and send it again.",
+    ),
     "error.back": ("返回首页", "Back to the start page"),
     # scenario list
     "scenarios.title": ("一件事一次办 · 办事指南", "One thing, one go: services"),
