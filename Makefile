@@ -26,7 +26,7 @@ help: ## list the targets
 	@echo "Variables: PYTEST_ARGS (extra pytest arguments), PYTHON (interpreter for the venv),"
 	@echo "  DASHBOARD_BENCH_ARGS (e.g. '--cases 100000 --no-postgres' for bench/dashboard.py)"
 
-venv: $(STAMP) ## create .venv and install the project with its test extras
+venv: $(STAMP) ## create .venv and install the project with its test extras (ruff, mypy)
 
 # Reinstalls whenever pyproject.toml changes; the stamp is written only on success.
 $(STAMP): pyproject.toml
@@ -79,8 +79,7 @@ run: venv ## run the embedded default: Temporal dev server, worker and API in on
 	$(BIN)/onego run
 
 # pytest exits 5 when it collected no tests; that is a failure here, not a pass.
-test: venv system-deps ## ruff check, then the test suite (PYTEST_ARGS=... to narrow it)
-	$(BIN)/ruff check .
+test: venv system-deps lint ## lint, then the test suite (PYTEST_ARGS=... to narrow it)
 	@echo "$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)"; \
 	status=0; $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then \
@@ -94,9 +93,11 @@ bench: venv ## run the benchmarks: dashboard at 1M cases (bench/dashboard.py), t
 	$(BIN)/python -m bench.dashboard $(DASHBOARD_BENCH_ARGS)
 	$(BIN)/python -m bench
 
-lint: venv ## ruff check and ruff format --check
+# mypy takes its files and settings from pyproject.toml ([tool.mypy]).
+lint: venv ## ruff check, ruff format --check and mypy (the type check)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 clean: ## remove .venv and data/ (the embedded default's local state)
 	rm -rf $(VENV) data

@@ -254,11 +254,11 @@ def simulate(
     top = next((d for d in f.drivers if d.critical_days > 0), None)
     if top:
         table.add_row("drives the remaining days", f"{top.name.en} {percent(top.share_of_days)}")
-    cpu = f.run.get("cpu") or {}
+    cpu = f.run.get("cpu")
+    cpu_seconds = cpu.get("main", 0) + cpu.get("children", 0) if isinstance(cpu, dict) else 0
     table.add_row(
         "run time",
-        f"{result.seconds:.0f} s ({result.processes} worker processes; CPU "
-        f"{cpu.get('main', 0) + cpu.get('children', 0):.0f} s)",  # type: ignore[operator]
+        f"{result.seconds:.0f} s ({result.processes} worker processes; CPU {cpu_seconds:.0f} s)",
     )
     console.print(table)
     console.print(f"report: {result.report}" + (f" · read model: {keep_db}" if keep_db else ""))

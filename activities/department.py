@@ -27,6 +27,7 @@ async def heartbeating(call: Awaitable[R]) -> R:
     so that a worker that dies in the middle of a call is noticed after the heartbeat timeout
     rather than the call's 2 minutes. A quick call costs one timer, never a heartbeat."""
     loop = asyncio.get_running_loop()
+    timer: asyncio.TimerHandle
 
     def beat() -> None:
         nonlocal timer

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from opentelemetry import trace
 from opentelemetry.trace import Status, StatusCode
+from opentelemetry.util.types import AttributeValue
 from temporalio import activity
 
 from activities.department import DepartmentAdapter
@@ -88,7 +89,7 @@ class ResilientDepartment:
     ) -> R:
         """One call to the department, as the span `department.<perform|revoke>` (codes and
         ids only: the request's fields are never attributes)."""
-        attributes = {
+        attributes: dict[str, AttributeValue] = {
             "onego.department": self._name,
             "onego.item": request.item,
             "onego.case_id": request.case_id,

@@ -4,6 +4,7 @@ Every problem is collected with its location (file, entry, what is wrong) so one
 shows them all; loading at start-up raises `CatalogError` carrying that list.
 """
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import lru_cache
 from graphlib import CycleError, TopologicalSorter
@@ -30,6 +31,7 @@ from workflows.queues import DEFAULT_QUEUES
 
 DATA_DIR = Path(__file__).parent / "data"
 M = TypeVar("M", bound=BaseModel)
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,20 @@ class Catalog:
 
 def _read_list(path: Path, model: type[M], problems: list[Problem]) -> dict[str, M]:
     """Parse a YAML list of entries into models keyed by code, noting every bad entry."""
+    return _read_keyed(path, model, problems, _code)
+
+
+def _read_scenarios(path: Path, problems: list[Problem]) -> dict[tuple[str, int], Scenario]:
+    """Like `_read_list`, for scenarios: keyed by (code, version)."""
+    return _read_keyed(path, Scenario, problems, lambda s: (s.code, s.version))
+
+
+def _read_keyed(
+    path: Path, model: type[M], problems: list[Problem], key_of: Callable[[M], K]
+) -> dict[K, M]:
     raw: Any = _yaml(path, problems) or []
     entries = raw if isinstance(raw, list) else [raw]
-    result: dict[str, M] = {}
+    result: dict[K, M] = {}
     for index, entry in enumerate(entries):
         name = entry.get("code", f"#{index + 1}") if isinstance(entry, dict) else f"#{index + 1}"
         try:
@@ -136,16 +149,15 @@ def _read_list(path: Path, model: type[M], problems: list[Problem]) -> dict[str,
                 where = ".".join(str(p) for p in err["loc"])
                 problems.append(Problem(path.name, str(name), f"{where}: {err['msg']}"))
             continue
-        key = _key(parsed)
+        key = key_of(parsed)
         if key in result:
             problems.append(Problem(path.name, str(name), "duplicated code"))
         result[key] = parsed
     return result
 
 
-def _key(entry: BaseModel) -> Any:
-    code = entry.code  # type: ignore[attr-defined]
-    return (code, entry.version) if isinstance(entry, Scenario) else code
+def _code(entry: BaseModel) -> str:
+    return entry.code  # type: ignore[attr-defined]  # every model read by _read_list has one
 
 
 def _check_references(
@@ -287,7 +299,7 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
     items = _read_list(data_dir / "items.yaml", Item, problems)
     scenarios: dict[tuple[str, int], Scenario] = {}
     for path in sorted((data_dir / "scenarios").glob("*.yaml")):
-        found = _read_list(path, Scenario, problems)
+        found = _read_scenarios(path, problems)
         for key in found.keys() & scenarios.keys():
             problems.append(Problem(path.name, f"{key[0]} v{key[1]}", "duplicated code"))
         scenarios.update(found)

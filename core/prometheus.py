@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from activities.models import CaseStatus
 from store import rollups
 from store.dashboard import summed
-from store.models import Case, CaseItem
+from store.models import CASE, ITEM
 
 BOUNDS = rollups.DURATION_BUCKETS
 OPEN = (CaseStatus.submitted, CaseStatus.running)
@@ -131,17 +132,17 @@ class ReadModelCollector(Collector):
         found = summed(
             session, rollups.ITEM_DONE, ("department", "item", "mode", "bucket"), ITEM_SUMS, None
         )
-        open_items = session.exec(
+        open_items = session.connection().execute(
             select(
-                CaseItem.department,
-                CaseItem.item,
-                CaseItem.mode,
-                CaseItem.status,
-                CaseItem.elapsed_days,
-                CaseItem.breached,
+                ITEM.c.department,
+                ITEM.c.item,
+                ITEM.c.mode,
+                ITEM.c.status,
+                ITEM.c.elapsed_days,
+                ITEM.c.breached,
             )
-            .join(Case, col(Case.id) == CaseItem.case_id)
-            .where(col(Case.status).in_(OPEN))
+            .join(CASE, CASE.c.id == ITEM.c.case_id)
+            .where(CASE.c.status.in_(OPEN))
         )
         for department, item, mode, status, days, breached in open_items:
             bucket = rollups.done_bucket(status, days, breached)

@@ -1,6 +1,6 @@
 """Cases (办件): submit one form, follow the case."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -37,7 +37,7 @@ from workflows.scenario import ScenarioWorkflow
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 Applicant = Annotated[User, Depends(require(Role.applicant))]
-REJECTION_RESPONSES = {
+REJECTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "Unknown scenario"},
     409: {"model": ErrorResponse, "description": "Idempotency-Key reused for another form"},
     413: {"model": ErrorResponse, "description": "Body too large"},

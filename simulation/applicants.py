@@ -52,7 +52,8 @@ def create_applicants(
 ) -> list[Applicant]:
     """`count` applicants, inserted in one statement; a `hit_rate` share known to registries."""
     password_hash = hash_password(secrets.token_urlsafe(24))
-    rows, identities = [], []
+    rows: list[dict[str, Any]] = []
+    identities: list[tuple[Identity, bool]] = []
     for n in range(count):
         identity = Identity(resident_id=resident_id(rng, n), credit_code=credit_code(rng))
         identities.append((identity, rng.random() < hit_rate))
@@ -69,7 +70,7 @@ def create_applicants(
     table = User.__table__  # type: ignore[attr-defined]
     with engine.begin() as connection:
         connection.execute(insert(table), rows)
-        ids = dict(
+        ids: dict[str, int] = dict(
             connection.execute(
                 select(table.c.username, table.c.id).where(table.c.username.like(f"{prefix}-%"))
             ).all()

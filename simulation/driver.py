@@ -32,7 +32,7 @@ import asyncio
 import heapq
 import random
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -118,7 +118,7 @@ class DriverStats:
     seconds: float = 0.0
     # where the wall-clock time went: moving the clock (the server finishing the work due
     # before the step, then skipping), delivering, settling after delivery, reading
-    timings: Counter[str] = field(default_factory=Counter)
+    timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
 
 class Stuck(RuntimeError):

@@ -21,9 +21,10 @@ it (docs/simulation.md gives the queries):
 import math
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
+from typing import Any, overload
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -173,6 +174,10 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+@overload
+def _aware(at: datetime) -> datetime: ...
+@overload
+def _aware(at: None) -> None: ...
 def _aware(at: datetime | None) -> datetime | None:
     return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
 
@@ -215,8 +220,8 @@ def _reviews(engine: Engine, catalog: Catalog) -> list[ReviewFigures]:
         kind = getattr(kind, "value", kind)
         kinds[(case_id, item)][kind] += 1
         if kind == EventKind.claimed.value:
-            claimed.setdefault((case_id, item), _aware(at))  # type: ignore[arg-type]
-    grouped: dict[str, list[tuple]] = defaultdict(list)  # type: ignore[type-arg]
+            claimed.setdefault((case_id, item), _aware(at))
+    grouped: dict[str, list[Row[*tuple[Any, ...]]]] = defaultdict(list)
     for row in items:
         grouped[row.item].append(row)
     figures = []

@@ -58,4 +58,5 @@ def baselines(engine: Engine) -> dict[str, float]:
 
 def baseline_items(engine: Engine) -> list[dict[str, list[float]]]:
     with engine.connect() as connection:
-        return [row[0] for row in connection.execute(select(BASELINE.c.items))]
+        # `BASELINE.c.items` would be ColumnCollection.items(), not the column
+        return [row[0] for row in connection.execute(select(BASELINE.c["items"]))]

@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import Table, and_, case, func, select, text
+from sqlalchemy import Row, Table, and_, case, func, select, text
 from sqlmodel import Session
 from sqlmodel import select as select_rows
 
@@ -504,13 +504,15 @@ def _item_rows(
             flush()
             current = _Case(row[0], row[1], row[2], CaseStatus(_status(row[3])), row[4])
             items = []
-        items.append(_Item(*row[5:]))
+        # _Item's fields (SQLAlchemy types only the first 10 columns of a select)
+        item_columns: tuple[Any, ...] = row[5:]
+        items.append(_Item(*item_columns))
     flush()
     result: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
     for (_, (_, _, department, item)), sums in total.items():
-        row = result[(department, item)]
+        summed_row = result[(department, item)]
         for column, amount in sums.items():
-            row[column] = row.get(column, 0) + amount
+            summed_row[column] = summed_row.get(column, 0) + amount
     return result
 
 
@@ -703,7 +705,7 @@ def slowest_cases(
         codes = sorted({code for code, _ in catalog.scenarios})
     else:
         codes = [c for (c,) in session.connection().execute(select(CASE.c.scenario).distinct())]
-    found = []
+    found: list[Row[Any, Any, Any, Any]] = []
     for code in codes:
         query = (
             select(CASE.c.id, CASE.c.scenario, CASE.c.actual_days, CASE.c.breaches)

@@ -199,32 +199,30 @@ def item_timings(
     requires ended, else when the case started. For a completed case the critical path runs
     back from the item that ended last, through the required item that ended last.
     """
-    ended = {i.item: (i, i.completed_at.timestamp()) for i in items if i.completed_at}
+    # item code -> (the item, its end, that end as a timestamp)
+    ended = {
+        i.item: (i, i.completed_at, i.completed_at.timestamp()) for i in items if i.completed_at
+    }
     timings: dict[str, Timing] = {}
     started_ts = started.timestamp()
-    for code, (item, end_ts) in ended.items():
+    for code, (item, end, end_ts) in ended.items():
         if item.opened_at is not None:
             start, start_ts = item.opened_at, item.opened_at.timestamp()
         else:
             start, start_ts = started, started_ts
             for required in requires.get(code, ()):
                 found = ended.get(required)
-                if found is not None and found[1] > start_ts:
-                    start, start_ts = found[0].completed_at, found[1]  # type: ignore[assignment]
+                if found is not None and found[2] > start_ts:
+                    start, start_ts = found[1], found[2]
         if start_ts > end_ts:
-            start, start_ts = item.completed_at, end_ts  # type: ignore[assignment]
-        timings[code] = Timing(
-            start,
-            item.completed_at,  # type: ignore[arg-type]
-            clock.between_ts(start_ts, end_ts),
-            end_ts=end_ts,
-        )
+            start, start_ts = end, end_ts
+        timings[code] = Timing(start, end, clock.between_ts(start_ts, end_ts), end_ts=end_ts)
     if completed and timings:
-        code: str | None = max(timings, key=lambda c: (timings[c].end_ts, c))
-        while code is not None:
-            timings[code].critical = True
-            before = [r for r in requires.get(code, ()) if r in timings]
-            code = max(before, key=lambda c: (timings[c].end_ts, c)) if before else None
+        last: str | None = max(timings, key=lambda c: (timings[c].end_ts, c))
+        while last is not None:
+            timings[last].critical = True
+            before = [r for r in requires.get(last, ()) if r in timings]
+            last = max(before, key=lambda c: (timings[c].end_ts, c)) if before else None
     return timings
 
 

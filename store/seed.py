@@ -27,11 +27,11 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import Index, func, select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 from sqlmodel import select as select_rows
 
 from activities.models import CaseStatus, EventKind, ItemStatus
@@ -39,7 +39,7 @@ from catalog.loader import Catalog
 from catalog.models import ResolvedItem, ReviewMode, ScenarioSpec
 from catalog.reform import reform_figures
 from store import rollups
-from store.models import Case, CaseEvent, CaseItem, Role, User
+from store.models import CASE, EVENT, ITEM, Case, Role, User
 from store.users import add_user
 
 SYNTHETIC_USER = "synthetic"
@@ -307,13 +307,13 @@ class Generator:
         # 3. every item as it stands at the cutoff
         items: list[SynItem] = []
         events: list[SynEvent] = []
-        for position, (spec, line) in enumerate(zip(applicable, lines, strict=True)):
+        for position, (spec, course) in enumerate(zip(applicable, lines, strict=True)):
             item = SynItem(
                 spec.code, position, spec.department, spec.mode.value, ItemStatus.pending
             )
             items.append(item)
-            if line is not None and line.start < cutoff:
-                self._state(item, spec, line, cutoff, events)
+            if course is not None and course.start < cutoff:
+                self._state(item, spec, course, cutoff, events)
             if ended_at is not None and item.completed_at is None:
                 item.status = ItemStatus.cancelled  # what had not ended ends with the case
         reviewed = [i for i in items if i.mode == "reviewed"]
@@ -380,8 +380,10 @@ class Generator:
         asked = line.asked is not None and line.asked <= at
         answered = line.answered is not None and line.answered <= at
         if asked:
+            assert line.asked is not None
             events.append(SynEvent(item.item, EventKind.supplement_requested, _dt(line.asked)))
         if answered:
+            assert line.answered is not None
             expired = line.outcome == "expired"
             kind = EventKind.supplement_expired if expired else EventKind.supplement_received
             events.append(SynEvent(item.item, kind, _dt(line.answered)))
@@ -417,6 +419,12 @@ class Generator:
         item.escalated_at = item.due_at if item.breached else None
 
 
+@overload
+def _dt(ts: float) -> datetime: ...
+@overload
+def _dt(ts: None) -> None: ...
+@overload
+def _dt(ts: float | None) -> datetime | None: ...
 def _dt(ts: float | None) -> datetime | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC)
 
@@ -471,12 +479,10 @@ class _Format:
         self.name = dialect
         self.applicant_id = applicant_id
         self.postgres = dialect == "postgresql"
-        case_table = Case.__table__  # type: ignore[attr-defined]
-        item_table = CaseItem.__table__  # type: ignore[attr-defined]
         # columns other sessions may add to the read model, filled when present
-        self.case_started = "started_at" in case_table.c
-        self.item_started = "started_at" in item_table.c
-        self.item_elapsed = "elapsed_days" in item_table.c
+        self.case_started = "started_at" in CASE.c
+        self.item_started = "started_at" in ITEM.c
+        self.item_elapsed = "elapsed_days" in ITEM.c
         self.case_columns = CASE_COLUMNS + (("started_at",) if self.case_started else ())
         self.item_columns = (
             ITEM_COLUMNS
@@ -498,7 +504,7 @@ class _Format:
         cases, items, events = [], [], []
         for g in batch:
             c = g.case
-            row = (
+            row: tuple[Any, ...] = (
                 c.id,
                 c.scenario,
                 c.scenario_version,
@@ -568,8 +574,8 @@ class _Writer:
         with self.engine.begin() as connection:
             if connection.execute(select(func.count()).select_from(Case)).scalar():
                 return
-            for model in (Case, CaseItem, CaseEvent):
-                for index in model.__table__.indexes:  # type: ignore[attr-defined]
+            for table in (CASE, ITEM, EVENT):
+                for index in table.indexes:
                     index.drop(connection)
                     self.deferred.append(index)
 
@@ -678,9 +684,7 @@ def _synthetic_applicant(engine: Engine, tag: str) -> int:
         prefix = f"{ID_PREFIX}{tag}-"
         taken = (
             session.connection()
-            .execute(
-                select(func.count()).select_from(Case).where(Case.id.startswith(prefix))  # type: ignore[attr-defined]
-            )
+            .execute(select(func.count()).select_from(Case).where(col(Case.id).startswith(prefix)))
             .scalar()
         )
         if taken:
@@ -773,15 +777,13 @@ def _seed(
 def clear_synthetic(engine: Engine, catalog: Catalog) -> int:
     """Delete every synthetic case (with its items and events) and rebuild the rollups from
     what is left; returns the number of cases deleted."""
-    case_table = Case.__table__  # type: ignore[attr-defined]
     with Session(engine) as session:
-        ids = select(case_table.c.id).where(case_table.c.id.startswith(ID_PREFIX))
+        ids = select(CASE.c.id).where(CASE.c.id.startswith(ID_PREFIX))
         connection = session.connection()
         deleted = connection.execute(select(func.count()).select_from(ids.subquery())).scalar()
-        for table in (CaseEvent, CaseItem):
-            t = table.__table__  # type: ignore[attr-defined]
+        for t in (EVENT, ITEM):
             connection.execute(t.delete().where(t.c.case_id.in_(ids)))
-        connection.execute(case_table.delete().where(case_table.c.id.startswith(ID_PREFIX)))
+        connection.execute(CASE.delete().where(CASE.c.id.startswith(ID_PREFIX)))
         rollups.rebuild(session, catalog)
         session.commit()
     return int(deleted or 0)

@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from store.models import Span
 
@@ -128,7 +128,7 @@ class SpanStoreExporter(SpanExporter):
             return
         self._pruned_at = now
         cutoff = now - self._retention
-        deleted = connection.execute(delete(Span).where(Span.start < cutoff))
+        deleted = connection.execute(delete(Span).where(col(Span.start) < cutoff))
         if deleted.rowcount:
             log.info(
                 "span store: deleted %d spans older than %s", deleted.rowcount, self._retention

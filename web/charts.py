@@ -124,7 +124,7 @@ def bars(
     return _svg(width, y + 4, title, description, parts, chart_id, "bars")
 
 
-def _legend(parts: list[str], legend: Sequence[tuple[str, str]], y: float, x0: float) -> float:
+def _legend(parts: list[str], legend: Sequence[tuple[str, str]], y: int, x0: float) -> int:
     if not legend:
         return y
     x = x0

@@ -40,6 +40,6 @@ def remember(request: Request, response: Response) -> None:
 async def posted_token_matches(request: Request) -> bool:
     """Whether a form post carries its cookie's token (Starlette keeps the parsed form, so
     the page's handler reads it again for free)."""
-    cookie = request.cookies.get(CSRF_COOKIE)
+    cookie = request.cookies.get(CSRF_COOKIE) or ""  # none and empty: no token
     sent = (await request.form()).get(CSRF_FIELD)
     return bool(cookie) and isinstance(sent, str) and secrets.compare_digest(sent, cookie)

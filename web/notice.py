@@ -86,13 +86,14 @@ def build_notice(catalog: Catalog, scenario: Scenario) -> Notice:
 
     def line(code: str) -> MaterialLine:
         material = catalog.materials[code]
-        common = {"code": code, "name": material.name, "form": material.form.value}
+        name, form = material.name, material.form.value
         if code not in sources:
             producer = producers[material.supplied_by_output or ""]
-            return MaterialLine(**common, source="output", via=producer.name)
+            return MaterialLine(code, name, form, source="output", via=producer.name)
         if registry := sources[code]:
-            return MaterialLine(**common, source="registry", via=catalog.registries[registry].name)
-        return MaterialLine(**common, source="asked")
+            via = catalog.registries[registry].name
+            return MaterialLine(code, name, form, source="registry", via=via)
+        return MaterialLine(code, name, form, source="asked")
 
     items = [
         NoticeItem(
