@@ -286,48 +286,48 @@ def run() -> None:
         seed_demo_users(session)
     children: list[subprocess.Popen[bytes]] = []
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+    def spawn(command: list[str]) -> None:
+        # In a session of its own: Ctrl-C in a terminal reaches this process alone, which
+        # then stops the children in order.
+        children.append(subprocess.Popen(command, env=env, start_new_session=True))
+
     try:
-        children.append(
-            subprocess.Popen(
-                [
-                    str(BIN / "temporal"),
-                    "server",
-                    "start-dev",
-                    "--db-filename",
-                    str(settings.data_dir / "temporal.db"),
-                    "--sqlite-pragma",
-                    "journal_mode=wal",
-                    "--sqlite-pragma",
-                    "synchronous=normal",
-                    "--ip",
-                    host,
-                    "--port",
-                    port,
-                    "--ui-port",
-                    str(settings.temporal_ui_port),
-                    "--log-level",
-                    "warn",
-                ],
-                env=env,
-            )
+        spawn(
+            [
+                str(BIN / "temporal"),
+                "server",
+                "start-dev",
+                "--db-filename",
+                str(settings.data_dir / "temporal.db"),
+                "--sqlite-pragma",
+                "journal_mode=wal",
+                "--sqlite-pragma",
+                "synchronous=normal",
+                "--ip",
+                host,
+                "--port",
+                port,
+                "--ui-port",
+                str(settings.temporal_ui_port),
+                "--log-level",
+                "error",
+            ]
         )
         _wait_for_port(host, int(port), 60, "Temporal dev server")
-        children.append(subprocess.Popen([sys.executable, "-m", "worker"], env=env))
-        children.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    "api:create_app",
-                    "--host",
-                    settings.api_host,
-                    "--port",
-                    str(settings.api_port),
-                ],
-                env=env,
-            )
+        spawn([sys.executable, "-m", "worker"])
+        spawn(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "api:create_app",
+                "--host",
+                settings.api_host,
+                "--port",
+                str(settings.api_port),
+            ]
         )
         _wait_for_port(settings.api_host, settings.api_port, 60, "API")
         _banner(settings.api_host, settings.api_port, host, settings.temporal_ui_port)
@@ -337,8 +337,8 @@ def run() -> None:
     except KeyboardInterrupt:
         console.print("stopping… / 正在停止…")
     finally:
-        # the API, then the worker, then the server they use (each stops cleanly while it
-        # still reaches the next; Ctrl-C in a terminal has signalled them all already)
+        # the API, then the worker, then the server they use: each stops while it still
+        # reaches the next
         for child in reversed(children):
             if child.poll() is None:
                 child.terminate()

@@ -1,5 +1,5 @@
-"""Stopping `onego run` cleanly on SIGTERM (`kill`, `docker stop`) as on Ctrl-C, even when it
-was started with SIGINT ignored (in the background).
+"""Stopping `onego run` cleanly on SIGTERM (`kill`, `docker stop`) or SIGHUP (its terminal
+closed) as on Ctrl-C, even when it was started with SIGINT ignored (in the background).
 
 The worker keeps Python's default: SIGTERM ends it at once. A Temporal worker's graceful
 shutdown can wait on its long polls for minutes, and whatever a killed worker held is
@@ -13,6 +13,6 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def stop_on_sigterm() -> None:
-    """SIGTERM and SIGINT raise KeyboardInterrupt in the main thread."""
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGINT, _interrupt)
+    """SIGTERM, SIGINT and SIGHUP raise KeyboardInterrupt in the main thread."""
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, _interrupt)

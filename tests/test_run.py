@@ -1,0 +1,127 @@
+"""`onego run`, the embedded default, as a user runs it: Ctrl-C in its terminal stops every
+component cleanly, and the next run finds the case where it was and finishes it."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from store.users import DEMO_PASSWORD
+from tests.helpers import INDEPENDENT_OF_REGISTRATION, newborn_form
+
+ONEGO = Path(sys.executable).parent / "onego"
+
+NOISE = ("Traceback", "Worker cancelled", "level=WARN", "level=ERROR")
+pytestmark = pytest.mark.timeout(240)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+class Platform:
+    """`onego run` in a terminal of its own (a new session: its own foreground group)."""
+
+    def __init__(self, data: Path):
+        self.temporal, self.api = free_port(), free_port()
+        self.env = {
+            **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CATALOG_DIR")},
+            "DATA_DIR": str(data),
+            "TEMPORAL_ADDRESS": f"127.0.0.1:{self.temporal}",
+            "TEMPORAL_UI_PORT": str(free_port()),
+            "API_PORT": str(self.api),
+        }
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.api}/api/v1", timeout=30)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [str(ONEGO), "run"],
+            cwd=self.env["DATA_DIR"],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        assert self.process.stdout is not None
+        for line in self.process.stdout:  # until the banner's last line
+            if "stops everything" in line:
+                return
+        raise AssertionError(f"onego run ended before it was ready: {self.process.wait()}")
+
+    def ctrl_c(self) -> str:
+        """SIGINT to the foreground process group, as the terminal sends it; the output
+        printed from then on."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        out, _ = self.process.communicate(timeout=60)
+        assert self.process.returncode == 0, out
+        return out
+
+    def login(self, username: str) -> dict[str, str]:
+        response = self.http.post(
+            "/auth/token", data={"username": username, "password": DEMO_PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    def case(self, headers: dict[str, str], case_id: str) -> dict:
+        response = self.http.get(f"/cases/{case_id}", headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def wait_case(self, headers: dict[str, str], case_id: str, done: int) -> dict:
+        deadline = time.monotonic() + 60
+        while (case := self.case(headers, case_id))["progress"]["done"] < done:
+            assert time.monotonic() < deadline, case
+            time.sleep(0.3)
+        return case
+
+
+def test_ctrl_c_stops_everything_and_the_next_run_finds_the_case(tmp_path: Path) -> None:
+    platform = Platform(tmp_path)
+    platform.start()
+    try:
+        applicant = platform.login("applicant")
+        created = platform.http.post(
+            "/cases",
+            json={"scenario": "newborn", "form": newborn_form()},
+            headers={**applicant, "Idempotency-Key": "before-the-restart"},
+        )
+        assert created.status_code == 201, created.text
+        case_id = created.json()["id"]
+        before = platform.wait_case(applicant, case_id, len(INDEPENDENT_OF_REGISTRATION))
+    finally:
+        stopped = platform.ctrl_c()
+    assert not any(noise in stopped for noise in NOISE), stopped
+    assert not port_open(platform.api) and not port_open(platform.temporal)
+
+    platform.start()
+    try:
+        applicant = platform.login("applicant")
+        assert platform.case(applicant, case_id) == before  # nothing moved while it was off
+        clerk = platform.login("clerk-public-security")
+        tasks = platform.http.get("/tasks?status=open", headers=clerk).json()
+        (task,) = [t for t in tasks if t["case_id"] == case_id]
+        for call, body in (("claim", {}), ("decision", {"decision": "approve"})):
+            response = platform.http.post(f"/tasks/{task['id']}/{call}", json=body, headers=clerk)
+            assert response.status_code == 200, response.text
+        after = platform.wait_case(applicant, case_id, 10)
+        assert after["status"] == "completed"
+    finally:
+        platform.ctrl_c()
