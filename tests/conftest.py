@@ -81,10 +81,9 @@ DB_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres, id
 
 
 @pytest.fixture(scope="session")
-def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'onego.db'}")
-    create_schema(engine)
-    return engine
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with fresh_database("sqlite", tmp_path_factory.mktemp("db")) as engine:
+        yield engine
 
 
 @contextmanager
@@ -110,12 +109,27 @@ def postgres_schema() -> Iterator[Engine]:
         admin.dispose()
 
 
+@contextmanager
+def fresh_database(backend: str, folder: Path | None = None) -> Iterator[Engine]:
+    """A new read model at the current migration: SQLite in `folder`, or a PostgreSQL schema
+    of its own (`backend` "postgres")."""
+    if backend == "postgres":
+        with postgres_schema() as engine:
+            create_schema(engine)
+            yield engine
+            telemetry.flush()  # the spans still queued for this schema's span store
+        return
+    assert folder is not None
+    engine = make_engine(f"sqlite:///{folder / 'onego.db'}")
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
-    with postgres_schema() as engine:
-        create_schema(engine)
+    with fresh_database("postgres") as engine:
         yield engine
-        telemetry.flush()  # the spans still queued for this schema's span store, before it goes
 
 
 @pytest.fixture(params=DB_BACKENDS)

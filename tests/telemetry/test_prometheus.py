@@ -2,7 +2,9 @@
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -17,10 +19,19 @@ from core.prometheus import BOUNDS, ReadModelCollector
 from core.settings import Settings
 from store.models import Case, CaseItem, Role
 from store.seed import seed_cases
-from tests.conftest import Workers
+from tests.conftest import DB_BACKENDS, Workers, fresh_database
 from tests.helpers import Api, running_api
 
 pytestmark = pytest.mark.timeout(90)
+
+
+@pytest.fixture(params=DB_BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A read model of each test here alone: the API starts the workflow of every case stored
+    as submitted when it starts, so cases that other tests stored so would count here."""
+    with fresh_database(request.param, tmp_path) as engine:
+        yield engine
+
 
 REGISTRATION = {"department": "public-security", "item": "household_registration"}
 
