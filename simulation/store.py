@@ -54,9 +54,3 @@ def baselines(engine: Engine) -> dict[str, float]:
     """case id -> one-by-one working days as drawn."""
     with engine.connect() as connection:
         return dict(connection.execute(select(BASELINE.c.case_id, BASELINE.c.days)).all())
-
-
-def baseline_items(engine: Engine) -> list[dict[str, list[float]]]:
-    with engine.connect() as connection:
-        # `BASELINE.c.items` would be ColumnCollection.items(), not the column
-        return [row[0] for row in connection.execute(select(BASELINE.c["items"]))]
