@@ -11,8 +11,8 @@ PROGRAM = """
 import signal, sys, time
 from core.shutdown import stop_on_sigterm
 stop_on_sigterm()
-print("ready", flush=True)
-try:
+try:  # before "ready": the signal may come as soon as the line is read
+    print("ready", flush=True)
     time.sleep(60)
 except KeyboardInterrupt:
     print("stopped cleanly", flush=True)
