@@ -50,26 +50,31 @@ class Platform:
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.api}/api/v1", timeout=30)
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(ONEGO), "run"],
-            cwd=self.env["DATA_DIR"],
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        assert self.process.stdout is not None
-        for line in self.process.stdout:  # until the banner's last line
-            if "stops everything" in line:
-                return
-        raise AssertionError(f"onego run ended before it was ready: {self.process.wait()}")
+        # Output to a file, not a pipe: nobody reads while the test runs, and a full pipe
+        # would block the components' logging.
+        self.log = Path(self.env["DATA_DIR"]) / "onego-run.log"
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(
+                [str(ONEGO), "run"],
+                cwd=self.env["DATA_DIR"],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 120
+        while "stops everything" not in self.log.read_text():  # the banner's last line
+            assert self.process.poll() is None, f"onego run ended: {self.log.read_text()}"
+            assert time.monotonic() < deadline, f"onego run not ready: {self.log.read_text()}"
+            time.sleep(0.2)
 
     def ctrl_c(self) -> str:
         """SIGINT to the foreground process group, as the terminal sends it; the output
         printed from then on."""
+        before = len(self.log.read_text())
         os.killpg(self.process.pid, signal.SIGINT)
-        out, _ = self.process.communicate(timeout=60)
+        self.process.wait(timeout=60)
+        out = self.log.read_text()[before:]
         assert self.process.returncode == 0, out
         return out
 
