@@ -25,9 +25,10 @@ def token_of(request: Request) -> str:
 
 
 def remember(request: Request, response: Response) -> None:
-    """Set the cookie of a token `token_of` made for this request."""
+    """Set the cookie of a token `token_of` made for this request (it makes one only for a
+    browser without the cookie)."""
     token = getattr(request.state, "csrf_token", None)
-    if token and request.cookies.get(CSRF_COOKIE) != token:
+    if token:
         response.set_cookie(
             CSRF_COOKIE,
             token,
