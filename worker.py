@@ -20,7 +20,7 @@ import workflows
 from activities.read_model import ReadModelActivities
 from activities.registry import DEPARTMENT_ACTIVITIES
 from activities.resilience import CircuitBreaker, ResilientDepartment
-from activities.simulated import SimulatedDepartment
+from activities.simulated import ReadyAt, SimulatedDepartment
 from catalog.loader import Catalog, get_catalog
 from core import telemetry
 from core.notifier import SmtpNotifier, run_dispatcher
@@ -64,11 +64,16 @@ def workflow_worker(
 
 
 def department_worker(
-    client: Client, department: str, engine: Engine, settings: Settings
+    client: Client,
+    department: str,
+    engine: Engine,
+    settings: Settings,
+    ready: ReadyAt | None = None,
 ) -> Worker:
-    """The worker of one department's activities on its own task queue."""
+    """The worker of one department's activities on its own task queue (`ready`: when the
+    simulated back-end issues, if not at once)."""
     adapter = ResilientDepartment(
-        SimulatedDepartment(engine, settings.sim_latency_ms, settings.sim_failure_rate),
+        SimulatedDepartment(engine, settings.sim_latency_ms, settings.sim_failure_rate, ready),
         department,
         timeout=settings.department_timeout_s,
         breaker=CircuitBreaker(settings.breaker_failures, settings.breaker_reset_s),

@@ -27,9 +27,20 @@ class ItemRequest(BaseModel):
 
 
 class ItemResult(BaseModel):
+    """A department's answer: the item's outputs, or (`ready_at` set) a promise to issue.
+
+    A back-end that takes time (card production, a nightly batch) answers at once with
+    `ready_at` and no outputs: it accepted the request and issues at that time. The workflow
+    waits for it on a durable timer and performs the same request again then; the back-end,
+    idempotent by (case_id, item), answers with the issue, or with a later `ready_at`.
+    """
+
     item: str
     outputs: dict[str, str]
     issued_at: datetime
+    ready_at: datetime | None = Field(
+        None, description="Accepted, not issued yet: ask again at this time."
+    )
 
 
 class CompensationRequest(BaseModel):

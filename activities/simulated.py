@@ -3,16 +3,21 @@
 It issues realistic, deterministic outputs (certificate numbers, a valid resident ID number)
 and keeps a ledger idempotent by (case id, item): performing the same request again returns
 the first issue, so an activity re-run after a crash never issues a second certificate.
+Given `ready`, it takes time as a real back-end may (card production, a nightly batch): the
+first request is accepted and answered with the time it will be issued (`ItemResult.ready_at`);
+asked again from that time on, it answers with the issue.
 """
 
 import asyncio
 import hashlib
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from stdnum.cn import ric
+from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.models import (
@@ -25,22 +30,41 @@ from catalog.models import OutputDef, OutputFormat
 from store.db import insert
 from store.models import SimulatedIssue
 
+# When a back-end issues a request it first received at the given time (None: at once).
+ReadyAt = Callable[[ItemRequest, datetime], datetime | None]
+
 
 class DepartmentUnavailable(Exception):
     """The department system did not answer (retryable)."""
 
 
-class SimulatedDepartment:
-    """A department system that answers after `latency_ms` and fails at `failure_rate`."""
+def asked_at() -> datetime:
+    """When this request was made: the activity attempt's scheduled time on the Temporal
+    server's clock (the workflows' clock, simulated time on a time-skipping server)."""
+    if activity.in_activity():
+        return activity.info().current_attempt_scheduled_time
+    return datetime.now(UTC)
 
-    def __init__(self, engine: Engine, latency_ms: int = 0, failure_rate: float = 0.0):
+
+class SimulatedDepartment:
+    """A department system that answers after `latency_ms`, fails at `failure_rate` and,
+    given `ready`, issues when that says."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        latency_ms: int = 0,
+        failure_rate: float = 0.0,
+        ready: ReadyAt | None = None,
+    ):
         self._engine = engine
         self._latency = latency_ms / 1000
         self._failure_rate = failure_rate
+        self._ready = ready
 
     async def perform(self, request: ItemRequest) -> ItemResult:
         await self._answer(request.department)
-        return await asyncio.to_thread(self._issue_once, request)
+        return await asyncio.to_thread(self._issue_once, request, asked_at())
 
     async def revoke(self, request: CompensationRequest) -> CompensationResult:
         """Undo an issue (idempotent: a second revocation changes nothing)."""
@@ -67,29 +91,42 @@ class SimulatedDepartment:
                 revoked_at=issue.revoked_at if issue else None,
             )
 
-    def _issue_once(self, request: ItemRequest) -> ItemResult:
-        """Issue, unless this (case, item) was issued before: then answer that first issue."""
-        issue = SimulatedIssue(
-            department=request.department,
-            case_id=request.case_id,
-            item=request.item,
-            outputs={o.code: make_output(request, o) for o in request.outputs},
-            issued_at=datetime.now(UTC),
+    def _issue_once(self, request: ItemRequest, asked: datetime) -> ItemResult:
+        """Issue, unless this (case, item) was issued before: then answer that first issue,
+        or the time it will be issued if that is still to come (drawn at the first request)."""
+        answer = (
+            col(SimulatedIssue.outputs),
+            col(SimulatedIssue.issued_at),
+            col(SimulatedIssue.ready_at),
         )
-        answer = (col(SimulatedIssue.outputs), col(SimulatedIssue.issued_at))
+        earlier = select(*answer).where(
+            SimulatedIssue.case_id == request.case_id, SimulatedIssue.item == request.item
+        )
         with self._engine.begin() as connection:
-            statement = insert(connection, SimulatedIssue).on_conflict_do_nothing()
-            issued = connection.execute(
-                statement.values(**issue.model_dump(exclude={"id"})).returning(*answer)
-            ).first()
-            if issued is None:  # an earlier attempt issued it
-                issued = connection.execute(
-                    select(*answer).where(
-                        SimulatedIssue.case_id == request.case_id,
-                        SimulatedIssue.item == request.item,
-                    )
-                ).one()
-        return ItemResult(item=request.item, outputs=issued.outputs, issued_at=issued.issued_at)
+            # Without `ready` the insert alone finds an earlier issue (one statement).
+            issued = connection.execute(earlier).first() if self._ready else None
+            if issued is None:
+                issue = SimulatedIssue(
+                    department=request.department,
+                    case_id=request.case_id,
+                    item=request.item,
+                    outputs={o.code: make_output(request, o) for o in request.outputs},
+                    issued_at=datetime.now(UTC),
+                    ready_at=self._ready(request, asked) if self._ready else None,
+                )
+                statement = insert(connection, SimulatedIssue).on_conflict_do_nothing()
+                issued = (
+                    connection.execute(
+                        statement.values(**issue.model_dump(exclude={"id"})).returning(*answer)
+                    ).first()
+                    or connection.execute(earlier).one()
+                )  # or an attempt issued it
+        ready = issued.ready_at
+        if ready is not None and asked < ready:
+            return ItemResult(item=request.item, outputs={}, issued_at=ready, ready_at=ready)
+        return ItemResult(
+            item=request.item, outputs=issued.outputs, issued_at=ready or issued.issued_at
+        )
 
     @staticmethod
     def _find(

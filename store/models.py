@@ -271,6 +271,8 @@ class SimulatedIssue(SQLModel, table=True):
     item: str = Field(max_length=64)
     outputs: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
     issued_at: datetime = _ts(nullable=False)
+    # A back-end that takes time issues at this time (workflow time); None: at once.
+    ready_at: datetime | None = _ts(nullable=True)
     revoked_at: datetime | None = _ts(nullable=True)
     revoke_reason: str | None = None
 

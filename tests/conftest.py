@@ -18,6 +18,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.registry import DEPARTMENT_ACTIVITIES
+from activities.simulated import ReadyAt
 from core import telemetry
 from core.settings import Settings
 from store.db import create_schema, make_engine
@@ -157,14 +158,17 @@ class Workers:
     """All onego workers of one test: the scenario workflows on the test's own task queue
     (`settings.scenario_task_queue`) and every department's activities."""
 
-    def __init__(self, client: Client, engine: Engine, settings: Settings):
+    def __init__(
+        self, client: Client, engine: Engine, settings: Settings, ready: ReadyAt | None = None
+    ):
         self.client = client
         self.task_queue = settings.scenario_task_queue
         executor = ThreadPoolExecutor(max_workers=8)
         self._stack = AsyncExitStack()
         self._stack.callback(executor.shutdown)
         self._workers = [workflow_worker(client, engine, executor, self.task_queue)] + [
-            department_worker(client, d, engine, settings) for d in sorted(DEPARTMENT_ACTIVITIES)
+            department_worker(client, d, engine, settings, ready)
+            for d in sorted(DEPARTMENT_ACTIVITIES)
         ]
 
     async def __aenter__(self) -> "Workers":

@@ -48,6 +48,8 @@ DEPARTMENT_TOTAL_TIMEOUT = timedelta(days=1)
 # Department activities heartbeat every 5 s while a call waits (activities/department.py):
 # a worker that died mid-call is retried after this, not after the 2-minute call timeout.
 DEPARTMENT_HEARTBEAT_TIMEOUT = timedelta(seconds=20)
+# A department that answered "ready at" a time already passed is asked again after this.
+READY_AGAIN = timedelta(minutes=1)
 READ_MODEL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=0)
 READ_MODEL_TIMEOUT = timedelta(seconds=30)
 # Patch id: item transitions written in batches (`record_items`) instead of one by one.
@@ -273,16 +275,10 @@ class ScenarioWorkflow:
             return
         self._status[item.code] = ItemStatus.running
         try:
-            result = await workflow.execute_activity(
-                item.activity,
-                self._request(item),
-                task_queue=item.task_queue,
-                result_type=ItemResult,
-                start_to_close_timeout=DEPARTMENT_CALL_TIMEOUT,
-                schedule_to_close_timeout=DEPARTMENT_TOTAL_TIMEOUT,
-                heartbeat_timeout=DEPARTMENT_HEARTBEAT_TIMEOUT,
-                retry_policy=DEPARTMENT_RETRY,
-            )
+            result = await self._perform(item)
+            while result.ready_at is not None:  # accepted; the department issues later
+                await workflow.sleep(max(result.ready_at - workflow.now(), READY_AGAIN))
+                result = await self._perform(item)
         except ActivityError as err:
             reason = f"{item.name.zh} 办理失败 / {item.name.en} failed: {err.cause or err}"
             await self._finish(item, ItemStatus.failed, EventKind.failed, reason=reason)
@@ -291,6 +287,19 @@ class ScenarioWorkflow:
         self._outputs.update(result.outputs)
         self._done_order.append(item.code)
         await self._finish(item, ItemStatus.done, EventKind.done, outputs=result.outputs)
+
+    async def _perform(self, item: ResolvedItem) -> ItemResult:
+        """Ask the item's department to perform it (idempotent by case and item)."""
+        return await workflow.execute_activity(
+            item.activity,
+            self._request(item),
+            task_queue=item.task_queue,
+            result_type=ItemResult,
+            start_to_close_timeout=DEPARTMENT_CALL_TIMEOUT,
+            schedule_to_close_timeout=DEPARTMENT_TOTAL_TIMEOUT,
+            heartbeat_timeout=DEPARTMENT_HEARTBEAT_TIMEOUT,
+            retry_policy=DEPARTMENT_RETRY,
+        )
 
     async def _review(self, item: ResolvedItem, review: Review) -> bool:
         """Wait for the department's decision; True when approved."""

@@ -2,8 +2,9 @@
 outputs. Run through Temporal's ActivityEnvironment, on both database backends."""
 
 import asyncio
+import dataclasses
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -95,3 +96,34 @@ async def test_citizen_id_is_valid_with_the_form_s_place_date_and_sex(
         assert citizen_id[:6] == "110105"
         assert ric.get_birth_date(citizen_id) == date(2024, 2, 29)
         assert int(citizen_id[16]) % 2 == (1 if sex == "male" else 0), citizen_id
+
+
+async def test_a_back_end_that_takes_time_answers_when_it_will_issue(engine: Engine) -> None:
+    """Asked before its time, it names the time (drawn once); asked from then on, it issues."""
+    case_id = str(uuid.uuid4())
+    start = datetime(2026, 12, 1, 2, tzinfo=UTC)
+    draws: list[datetime] = []
+
+    def ready(item_request: ItemRequest, asked: datetime) -> datetime:
+        draws.append(asked)
+        return asked + timedelta(hours=30)
+
+    health = HealthActivities(SimulatedDepartment(engine, ready=ready))
+    certificate = request("birth_medical_certificate", case_id)
+
+    async def ask(at: datetime) -> ItemResult:
+        env = ActivityEnvironment()
+        env.info = dataclasses.replace(env.info, current_attempt_scheduled_time=at)
+        return await env.run(health.issue_birth_certificate, certificate)
+
+    first = await ask(start)
+    again = await ask(start + timedelta(hours=29))
+    assert first.ready_at == again.ready_at == start + timedelta(hours=30)
+    assert first.outputs == again.outputs == {}
+    assert draws == [start]
+
+    issued = await ask(start + timedelta(hours=30))
+    assert issued.ready_at is None and issued.issued_at == start + timedelta(hours=30)
+    (row,) = ledger(engine, case_id)
+    assert issued.outputs == row.outputs and issued.outputs["birth_certificate_no"]
+    assert await ask(start + timedelta(days=9)) == issued

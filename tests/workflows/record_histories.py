@@ -3,7 +3,8 @@
     .venv/bin/python -m tests.workflows.record_histories SET   # e.g. 03-new-review-step
 
 Each history is a real run on the time-skipping server: approved, supplemented, rejected
-(with compensation) and withdrawn, written to histories/SET/; sets are numbered in the order
+(with compensation) and withdrawn, written to histories/SET/. Since set 03 two department
+systems take time (`SLOW`), so the runs wait for them on timers. Sets are numbered in the order
 they were recorded. `test_replay.py` replays every set against the current workflow code, so
 a change that breaks running cases fails the suite until it is guarded with
 `workflow.patched()`. Sets are kept: cases started under old code may still be running.
@@ -12,16 +13,19 @@ a change that breaks running cases fails the suite until it is guarded with
 import asyncio
 import sys
 import tempfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from activities.models import ItemRequest
+from catalog.loader import get_catalog
 from core.settings import Settings
 from store.db import create_schema, make_engine
 from tests.conftest import Workers
 from tests.helpers import wait_until
+from tests.workflows.test_issue_later import SLOW
 from tests.workflows.test_review import Case_, Starter
 from workflows.models import Decision, SupplementInput, SupplementRequest, WithdrawInput
 from workflows.scenario import ScenarioWorkflow
@@ -68,6 +72,11 @@ async def withdrawn(case: Case_) -> None:
     await case.handle.execute_update(ScenarioWorkflow.withdraw, WithdrawInput(reason="改期"))
 
 
+def slow_systems(request: ItemRequest, asked: datetime) -> datetime | None:
+    days = SLOW.get(request.item)
+    return None if days is None else get_catalog().calendar.add_working_days(asked, days)
+
+
 async def main(folder_name: str) -> None:
     target = HISTORIES / folder_name
     target.mkdir(parents=True, exist_ok=True)
@@ -81,11 +90,12 @@ async def main(folder_name: str) -> None:
         settings = Settings(
             database_url=str(engine.url), scenario_task_queue="record", data_dir=Path(folder)
         )
-        async with Workers(env.client, engine, settings):
+        async with Workers(env.client, engine, settings, slow_systems):
             start = Starter(env, engine, settings)
             for run in (approved, supplemented, rejected, withdrawn):
                 case = await start()
                 await run(case)
+                await case.env.sleep(timedelta(days=5))  # the slow systems' timers fire
                 await case.handle.result()
                 history = await case.handle.fetch_history()
                 (target / f"{run.__name__}.json").write_text(history.to_json())

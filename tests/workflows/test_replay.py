@@ -39,3 +39,14 @@ async def test_history_replays(path: Path):
     replayer = Replayer(workflows=[ScenarioWorkflow], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
+
+
+def test_the_newest_set_waits_for_a_department_that_issues_later():
+    """Since set 03 the social security card's system takes time: asked twice, once accepted."""
+    path = SETS[-1] / "approved.json"
+    asked = [
+        event.activity_task_scheduled_event_attributes.activity_type.name
+        for event in WorkflowHistory.from_json(path.stem, path.read_text()).events
+        if event.HasField("activity_task_scheduled_event_attributes")
+    ]
+    assert asked.count("issue_social_security_card") == 2
