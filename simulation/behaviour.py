@@ -1,17 +1,22 @@
-"""What the clerks and applicants of the simulation do with a reviewed item.
+"""What the clerks, applicants and department systems of the simulation do with an item.
 
-When an item's task opens, its story is drawn at once from the item's configuration
+When a reviewed item's task opens, its story is drawn at once from the item's configuration
 (simulation/config.py): when a clerk claims it, when and what the clerk decides, and, if a
 supplement is asked, when the applicant answers and when the clerk then approves. The driver
-turns the story into scheduled updates (`claim`, `decide`, `supplement`).
+turns the story into scheduled updates (`claim`, `decide`, `supplement`). An automatic item's
+department system draws when it will issue (`system_ready`) when the workflow first asks it.
 """
 
 import random
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from catalog.models import ResolvedItem
-from simulation.config import Review
+from activities.models import ItemRequest
+from activities.simulated import ReadyAt
+from catalog.calendar import WorkCalendar
+from catalog.models import ResolvedItem, ReviewMode, ScenarioSpec
+from simulation.config import Review, Systems
 
 CLERKS_PER_DEPARTMENT = 4
 
@@ -47,3 +52,21 @@ def draw_review(review: Review, item: ResolvedItem, rng: random.Random) -> Revie
             return ReviewStory(clerk, pickup, decision, Outcome.supplement, None, None)
         return ReviewStory(clerk, pickup, decision, Outcome.supplement, answer, recheck)
     return ReviewStory(clerk, pickup, decision, Outcome.approve)
+
+
+def system_ready(
+    systems: Systems, spec: ScenarioSpec, calendar: WorkCalendar, seed: int
+) -> ReadyAt:
+    """When the simulated department systems issue the scenario's automatic items: the time
+    they were asked plus the drawn working days (a reviewed item is issued once approved)."""
+
+    def ready(request: ItemRequest, asked: datetime) -> datetime | None:
+        item = spec.item(request.item)
+        if item.mode is ReviewMode.reviewed:
+            return None
+        system = systems.of(item.code)
+        rng = random.Random(f"{seed}:{request.case_id}:{item.code}:system")
+        days = system.processing.sample(rng, system.scale(item))
+        return calendar.add_working_days(asked, days) if days > 0 else None
+
+    return ready

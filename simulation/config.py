@@ -1,5 +1,6 @@
 """The simulation's configuration: arrivals, clerks' and applicants' behaviour per reviewed
-item, and the one-by-one baseline (docs/simulation.md lists every key).
+item, the department systems' time per automatic item, and the one-by-one baseline
+(docs/simulation.md lists every key).
 
 The defaults are in `simulation/defaults.yaml`, each with its source or marked illustrative.
 A user's file (`onego simulate --config FILE`) holds only what it changes; it is merged into
@@ -102,6 +103,27 @@ class Reviews(_Strict):
         return self.items.get(item, self.default)
 
 
+class System(_Strict):
+    """How long a department system takes to issue an automatic item (即办件) in the bundled
+    path: `processing` working days from the request (a share of the item's promised limit
+    with `relative_to_promised`); a draw of 0 issues at once. Systems work around the clock."""
+
+    processing: Dist
+    relative_to_promised: bool = False
+    source: Source = Source(illustrative=True)
+
+    def scale(self, item: ResolvedItem) -> float:
+        return float(item.promised_days) if self.relative_to_promised else 1.0
+
+
+class Systems(_Strict):
+    default: System = Field(description="For automatic items without their own entry.")
+    items: dict[str, System] = Field(default_factory=dict)
+
+    def of(self, item: str) -> System:
+        return self.items.get(item, self.default)
+
+
 class BaselineItem(_Strict):
     processing: Dist | None = None
     visit: Dist | None = None
@@ -132,6 +154,7 @@ class SimulationConfig(_Strict):
     clerks: Clerks
     applicants: Applicants
     reviews: Reviews
+    systems: Systems
     baseline: Baseline
     resolution_minutes: int = Field(
         30,
@@ -182,9 +205,14 @@ def load_config(path: Path | None = None) -> SimulationConfig:
 
 
 def check_against(config: SimulationConfig, items: dict[str, ResolvedItem]) -> list[str]:
-    """Problems of a configuration with a scenario's items: entries for unknown or automatic
-    items (they would silently do nothing), supplements asking what the item does not have."""
-    problems = []
+    """Problems of a configuration with a scenario's items: review entries for automatic
+    items and system entries for reviewed ones (they would silently do nothing), supplements
+    asking what the item does not have."""
+    problems = [
+        f"systems.items.{code}: {code} is reviewed (its clerks' time is under reviews.items)"
+        for code in config.systems.items
+        if code in items and items[code].mode.value == "reviewed"
+    ]
     for code, review in config.reviews.items.items():
         item = items.get(code)
         if item is None:

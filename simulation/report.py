@@ -84,7 +84,14 @@ TEXTS: dict[str, dict[str, str]] = {
             "{item}（{department}）占一件事用时的 {share}：每件平均 {days} 个工作日，"
             "其中等待窗口人员领取 {queue}、窗口审核 {clerk}、申请人补正 {applicant}。"
         ),
-        "automatic_note": ("即办件由模拟的部门系统即时出证，用时接近零；剩余的天数来自审核事项。"),
+        "drivers_sentence_system": (
+            "{item}（{department}）占一件事用时的 {share}：部门系统受理后出证，"
+            "每件在关键路径上平均 {days} 个工作日。"
+        ),
+        "automatic_note": (
+            "即办件由模拟的部门系统受理，按配置的用时（systems）出证，期间流程以持久计时器等待；"
+            "审核事项的天数是等待领取、窗口审核和申请人补正。"
+        ),
         "reviews_title": "审核事项",
         "tasks": "任务",
         "queue": "等待领取",
@@ -190,9 +197,15 @@ TEXTS: dict[str, dict[str, str]] = {
             "case on average, of which {queue} waiting for a clerk, {clerk} with the clerk and "
             "{applicant} waiting for the applicant's supplement."
         ),
+        "drivers_sentence_system": (
+            "{item} ({department}) makes {share} of the bundled days: its department system "
+            "issues it {days} working days per case on the critical path on average."
+        ),
         "automatic_note": (
-            "Automatic items are issued at once by the simulated department systems (close to "
-            "zero days); the remaining days come from the reviewed items."
+            "Automatic items are accepted by the simulated department systems and issued after "
+            "their configured time (systems), while the workflow waits on a durable timer; a "
+            "reviewed item's days are the wait for a clerk, the clerk's work and the "
+            "applicant's supplement."
         ),
         "reviews_title": "Reviewed items",
         "tasks": "tasks",

@@ -31,6 +31,7 @@ from core.settings import Settings
 from forms.unified import example_form
 from simulation import store
 from simulation.applicants import create_applicants
+from simulation.behaviour import system_ready
 from simulation.config import ConfigError, SimulationConfig, check_against, load_config
 from simulation.driver import Driver, Step, counts
 from simulation.figures import RunFigures, run_figures
@@ -174,9 +175,10 @@ async def run_cases(
             sim_failure_rate=0.0,
             otel_exporter="none",
         )
+        ready = system_ready(config.systems, spec, catalog.calendar, seed)
         async with AsyncExitStack() as stack:
             workers = [
-                department_worker(env.client, department, ledger, settings)
+                department_worker(env.client, department, ledger, settings, ready)
                 for department in sorted({item.department for item in spec.items})
             ]
             if processes:

@@ -1,16 +1,18 @@
 """The simulation's configuration, distributions, clocks and CLI errors (no server)."""
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from activities.models import ItemRequest
 from catalog.calendar import CHINA_TZ, WorkCalendar
 from catalog.loader import get_catalog
 from cli import app
 from simulation.baseline import deterministic, one_by_one
+from simulation.behaviour import system_ready
 from simulation.clock import OfficeHours, arrival_offsets, step_end
 from simulation.config import ConfigError, check_against, load_config
 from simulation.distributions import Dist
@@ -25,6 +27,8 @@ def test_defaults_load_and_every_entry_has_a_source():
         assert entry.source.citation
     for review in [config.reviews.default, *config.reviews.items.values()]:
         assert review.source.citation
+    for system in [config.systems.default, *config.systems.items.values()]:
+        assert system.source.citation
 
 
 def test_a_file_changes_only_what_it_names(tmp_path: Path):
@@ -42,6 +46,7 @@ def test_a_file_changes_only_what_it_names(tmp_path: Path):
         ("arrivals: {per_working_day: -1}\n", "arrivals.per_working_day"),
         ("baseline: {processing: {dist: lognormal, median: 1}}\n", "baseline.processing"),
         ("reviews: {default: {supplement_rate: 0.7, reject_rate: 0.5}}\n", "reviews.default"),
+        ("systems: {default: {processing: {dist: uniform, low: 1}}}\n", "systems.default"),
         ("clerk: {office_hours: [9, 17]}\n", "clerk"),
         ("- not a mapping\n", "mapping"),
     ],
@@ -53,18 +58,52 @@ def test_bad_files_name_the_place(tmp_path: Path, text: str, where: str):
         load_config(path)
 
 
-def test_entries_for_automatic_items_or_foreign_fields_are_refused(tmp_path: Path):
+def test_entries_for_the_wrong_kind_of_item_or_foreign_fields_are_refused(tmp_path: Path):
     path = tmp_path / "c.yaml"
     path.write_text(
         "reviews:\n  items:\n    birth_medical_certificate: {pickup: {dist: fixed, value: 1},"
         " decision: {dist: fixed, value: 1}, supplement_rate: 0, answer: {dist: fixed, "
         "value: 1}, recheck: {dist: fixed, value: 1}}\n"
         "    household_registration: {asks: {fields: [company_name]}}\n"
+        "systems:\n  items:\n    household_registration: {processing: {dist: fixed, value: 1}}\n"
     )
     spec = get_catalog(None).spec("newborn")
     problems = check_against(load_config(path), {i.code: i for i in spec.items})
-    assert any("birth_medical_certificate" in p and "automatic" in p for p in problems)
+    assert any(
+        "reviews.items.birth_medical_certificate" in p and "automatic" in p for p in problems
+    )
     assert any("company_name" in p for p in problems)
+    assert any("systems.items.household_registration" in p for p in problems)
+    assert len(problems) == 3
+
+
+def test_department_systems_issue_after_their_drawn_share_of_the_promise():
+    """Automatic items wait for their system (a share of the promised limit, drawn once per
+    case and item from the seed); reviewed items are issued once approved."""
+    catalog = get_catalog(None)
+    spec = catalog.spec("newborn")
+    systems = load_config().systems
+    ready = system_ready(systems, spec, catalog.calendar, seed=3)
+    asked = datetime(2026, 12, 1, 1, tzinfo=UTC)  # a Tuesday, 09:00 in China
+
+    def request(code: str, case_id: str = "c1") -> ItemRequest:
+        item = spec.item(code)
+        return ItemRequest(
+            case_id=case_id, scenario="newborn", item=code, department=item.department, fields={}
+        )
+
+    assert ready(request("household_registration"), asked) is None
+    card = ready(request("social_security_card"), asked)
+    assert card == ready(request("social_security_card"), asked)  # the same seed, case, item
+    days = [
+        catalog.calendar.working_days_between(
+            asked, ready(request("maternity_allowance", f"c{n}"), asked) or asked
+        )
+        for n in range(400)
+    ]
+    promised = spec.item("maternity_allowance").promised_days
+    assert max(days) <= promised + 1e-6  # capped at the promise
+    assert sorted(days)[200] == pytest.approx(0.5 * promised, rel=0.15)  # half at the median
 
 
 def test_distributions_draw_what_they_say():

@@ -112,23 +112,44 @@ def test_reductions_and_sla_are_the_read_models(run):
 
 
 def test_what_drives_the_remaining_days(run):
-    """Only household registration is reviewed in the newborn bundle: its task's time from
-    opening to end is (nearly) all of each completed case's days."""
+    """Each completed case's critical path, walked back here from the item that ended last
+    through the required item that ended last: per item, the cases whose path it is on and
+    the working days it spent there (from its task's opening, or from when the last item it
+    requires ended). The path is the case's whole time, the police review the largest part,
+    and the department systems of the automatic items the rest."""
     figures, _, db = run
-    top = figures["drivers"][0]
-    assert top["item"] == "household_registration"
     calendar = get_catalog(None).calendar
-    rows = db.execute(
-        "SELECT i.opened_at, i.completed_at, c.actual_days FROM case_item i "
-        'JOIN "case" c ON c.id = i.case_id '
-        "WHERE c.status = 'completed' AND i.item = 'household_registration'"
-    ).fetchall()
-    review = sum(calendar.working_days_between(stamp(o), stamp(e)) for o, e, _ in rows)
-    total = sum(d for _, _, d in rows)
-    assert top["critical"] == len(rows) == figures["completed"]
-    assert top["critical_days"] == pytest.approx(review, rel=1e-3)
-    assert top["share_of_days"] == pytest.approx(review / total, abs=1e-3)
-    assert top["share_of_days"] > 0.95
+    requires = {i.code: i.requires for i in get_catalog(None).spec("newborn").items}
+    cases: dict[str, dict[str, tuple[datetime | None, datetime]]] = {}
+    starts, total = {}, 0.0
+    for case_id, started, actual, item, opened, ended in db.execute(
+        "SELECT c.id, c.started_at, c.actual_days, i.item, i.opened_at, i.completed_at "
+        "FROM \"case\" c JOIN case_item i ON i.case_id = c.id WHERE c.status = 'completed'"
+    ):
+        if case_id not in cases:
+            total += actual
+        starts[case_id] = stamp(started)
+        cases.setdefault(case_id, {})[item] = (opened and stamp(opened), stamp(ended))
+    on_path: dict[str, list[float]] = {}
+    for case_id, items in cases.items():
+        code = max(items, key=lambda c: (items[c][1], c))
+        while code:
+            opened, ended = items[code]
+            before = [r for r in requires[code] if r in items]
+            began = opened or max((items[r][1] for r in before), default=starts[case_id])
+            on_path.setdefault(code, []).append(calendar.working_days_between(began, ended))
+            code = max(before, key=lambda c: (items[c][1], c)) if before else None
+    drivers = {d["item"]: d for d in figures["drivers"]}
+    for code, days in on_path.items():
+        assert drivers[code]["critical"] == len(days), code
+        assert drivers[code]["critical_days"] == pytest.approx(sum(days), abs=1e-3), code
+    assert sum(d["critical"] for d in drivers.values()) == sum(map(len, on_path.values()))
+    assert len(cases) == figures["completed"]
+    # a maternity payment (promised 3 days) sometimes ends after the police's branch
+    assert len(cases) > drivers["household_registration"]["critical"] > len(cases) / 2
+    assert figures["drivers"][0]["item"] == "household_registration"
+    assert sum(map(sum, on_path.values())) == pytest.approx(total, rel=0.01)
+    assert 0.3 < drivers["household_registration"]["share_of_days"] < 0.8
     supplements = db.execute(
         "SELECT count(*) FROM case_event WHERE kind = 'supplement_requested'"
     ).fetchone()[0]
