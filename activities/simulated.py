@@ -102,25 +102,28 @@ class SimulatedDepartment:
         earlier = select(*answer).where(
             SimulatedIssue.case_id == request.case_id, SimulatedIssue.item == request.item
         )
-        with self._engine.begin() as connection:
-            # Without `ready` the insert alone finds an earlier issue (one statement).
-            issued = connection.execute(earlier).first() if self._ready else None
-            if issued is None:
-                issue = SimulatedIssue(
-                    department=request.department,
-                    case_id=request.case_id,
-                    item=request.item,
-                    outputs={o.code: make_output(request, o) for o in request.outputs},
-                    issued_at=datetime.now(UTC),
-                    ready_at=self._ready(request, asked) if self._ready else None,
-                )
+        issued = None
+        if self._ready:  # look first, so that the time is drawn once (without `ready` the
+            # insert alone finds an earlier issue: one statement). A read of its own: under
+            # SQLite's WAL a transaction that has read may not write once another has.
+            with self._engine.connect() as connection:
+                issued = connection.execute(earlier).first()
+        if issued is None:
+            issue = SimulatedIssue(
+                department=request.department,
+                case_id=request.case_id,
+                item=request.item,
+                outputs={o.code: make_output(request, o) for o in request.outputs},
+                issued_at=datetime.now(UTC),
+                ready_at=self._ready(request, asked) if self._ready else None,
+            )
+            with self._engine.begin() as connection:
                 statement = insert(connection, SimulatedIssue).on_conflict_do_nothing()
+                values = statement.values(**issue.model_dump(exclude={"id"}))
                 issued = (
-                    connection.execute(
-                        statement.values(**issue.model_dump(exclude={"id"})).returning(*answer)
-                    ).first()
-                    or connection.execute(earlier).one()
-                )  # or an attempt issued it
+                    connection.execute(values.returning(*answer)).first()
+                    or connection.execute(earlier).one()  # an earlier attempt issued it
+                )
         ready = issued.ready_at
         if ready is not None and asked < ready:
             return ItemResult(item=request.item, outputs={}, issued_at=ready, ready_at=ready)
