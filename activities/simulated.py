@@ -38,14 +38,6 @@ class DepartmentUnavailable(Exception):
     """The department system did not answer (retryable)."""
 
 
-def asked_at() -> datetime:
-    """When this request was made: the activity attempt's scheduled time on the Temporal
-    server's clock (the workflows' clock, simulated time on a time-skipping server)."""
-    if activity.in_activity():
-        return activity.info().current_attempt_scheduled_time
-    return datetime.now(UTC)
-
-
 class SimulatedDepartment:
     """A department system that answers after `latency_ms`, fails at `failure_rate` and,
     given `ready`, issues when that says."""
@@ -64,7 +56,10 @@ class SimulatedDepartment:
 
     async def perform(self, request: ItemRequest) -> ItemResult:
         await self._answer(request.department)
-        return await asyncio.to_thread(self._issue_once, request, asked_at())
+        # When it was asked: on the Temporal server's clock, the workflows' (simulated time
+        # on a time-skipping server).
+        asked = activity.info().current_attempt_scheduled_time
+        return await asyncio.to_thread(self._issue_once, request, asked)
 
     async def revoke(self, request: CompensationRequest) -> CompensationResult:
         """Undo an issue (idempotent: a second revocation changes nothing)."""

@@ -16,7 +16,7 @@ from activities.models import ItemRequest
 from activities.simulated import ReadyAt
 from catalog.calendar import WorkCalendar
 from catalog.models import ResolvedItem, ReviewMode, ScenarioSpec
-from simulation.config import Review, Systems
+from simulation.config import ByItem, Review, System
 
 CLERKS_PER_DEPARTMENT = 4
 
@@ -38,7 +38,7 @@ class ReviewStory:
 
 
 def draw_review(review: Review, item: ResolvedItem, rng: random.Random) -> ReviewStory:
-    scale = review.clerk_scale(item)
+    scale = review.scale(item)
     clerk = f"sim-{item.department}-{rng.randrange(CLERKS_PER_DEPARTMENT) + 1}"
     pickup = review.pickup.sample(rng, scale)
     decision = review.decision.sample(rng, scale)
@@ -55,7 +55,7 @@ def draw_review(review: Review, item: ResolvedItem, rng: random.Random) -> Revie
 
 
 def system_ready(
-    systems: Systems, spec: ScenarioSpec, calendar: WorkCalendar, seed: int
+    systems: ByItem[System], spec: ScenarioSpec, calendar: WorkCalendar, seed: int
 ) -> ReadyAt:
     """When the simulated department systems issue the scenario's automatic items: the time
     they were asked plus the drawn working days (a reviewed item is issued once approved)."""

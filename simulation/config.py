@@ -9,7 +9,7 @@ validated: a misspelt key or an impossible value is an error that names its plac
 """
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -64,7 +64,18 @@ class SupplementAsk(_Strict):
     note: str = "请补正 / please correct"
 
 
-class Review(_Strict):
+class _Durations(_Strict):
+    """Durations of one item's actors; with `relative_to_promised`, shares of the item's
+    promised limit (`scale`)."""
+
+    relative_to_promised: bool = False
+    source: Source = Source(illustrative=True)
+
+    def scale(self, item: ResolvedItem) -> float:
+        return float(item.promised_days) if self.relative_to_promised else 1.0
+
+
+class Review(_Durations):
     """How one reviewed item goes in the bundled path (working days).
 
     pickup: task opened -> a clerk claims it; decision: claim -> first decision;
@@ -82,8 +93,6 @@ class Review(_Strict):
     no_answer_rate: float = Field(0.0, ge=0, le=1)
     recheck: Dist
     asks: SupplementAsk = SupplementAsk()
-    relative_to_promised: bool = False
-    source: Source = Source(illustrative=True)
 
     @model_validator(mode="after")
     def _shares(self) -> "Review":
@@ -91,36 +100,25 @@ class Review(_Strict):
             raise ValueError("supplement_rate + reject_rate must not exceed 1")
         return self
 
-    def clerk_scale(self, item: ResolvedItem) -> float:
-        return float(item.promised_days) if self.relative_to_promised else 1.0
 
-
-class Reviews(_Strict):
-    default: Review = Field(description="For reviewed items without their own entry.")
-    items: dict[str, Review] = Field(default_factory=dict)
-
-    def of(self, item: str) -> Review:
-        return self.items.get(item, self.default)
-
-
-class System(_Strict):
+class System(_Durations):
     """How long a department system takes to issue an automatic item (即办件) in the bundled
     path: `processing` working days from the request (a share of the item's promised limit
     with `relative_to_promised`); a draw of 0 issues at once. Systems work around the clock."""
 
     processing: Dist
-    relative_to_promised: bool = False
-    source: Source = Source(illustrative=True)
-
-    def scale(self, item: ResolvedItem) -> float:
-        return float(item.promised_days) if self.relative_to_promised else 1.0
 
 
-class Systems(_Strict):
-    default: System = Field(description="For automatic items without their own entry.")
-    items: dict[str, System] = Field(default_factory=dict)
+D = TypeVar("D", bound=_Durations)
 
-    def of(self, item: str) -> System:
+
+class ByItem(_Strict, Generic[D]):
+    """Per item code; `default` for the items without their own entry."""
+
+    default: D
+    items: dict[str, D] = Field(default_factory=dict)
+
+    def of(self, item: str) -> D:
         return self.items.get(item, self.default)
 
 
@@ -153,8 +151,8 @@ class SimulationConfig(_Strict):
     arrivals: Arrivals
     clerks: Clerks
     applicants: Applicants
-    reviews: Reviews
-    systems: Systems
+    reviews: ByItem[Review]
+    systems: ByItem[System]
     baseline: Baseline
     resolution_minutes: int = Field(
         30,

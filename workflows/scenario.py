@@ -2,6 +2,7 @@
 
 import asyncio
 from datetime import timedelta
+from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -54,6 +55,7 @@ READ_MODEL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), max
 READ_MODEL_TIMEOUT = timedelta(seconds=30)
 # Patch id: item transitions written in batches (`record_items`) instead of one by one.
 READ_MODEL_BATCHES = "read-model-batches"
+R = TypeVar("R")
 UNFINISHED = (
     ItemStatus.pending,
     ItemStatus.awaiting_review,
@@ -290,11 +292,19 @@ class ScenarioWorkflow:
 
     async def _perform(self, item: ResolvedItem) -> ItemResult:
         """Ask the item's department to perform it (idempotent by case and item)."""
+        return await self._call_department(item, item.activity, self._request(item), ItemResult)
+
+    @staticmethod
+    async def _call_department(
+        item: ResolvedItem, activity: str, argument: object, result_type: type[R] | None = None
+    ) -> R:
+        """One of the item's department activities, on its queue, under the department
+        timeouts and retries."""
         return await workflow.execute_activity(
-            item.activity,
-            self._request(item),
+            activity,
+            argument,
             task_queue=item.task_queue,
-            result_type=ItemResult,
+            result_type=result_type,
             start_to_close_timeout=DEPARTMENT_CALL_TIMEOUT,
             schedule_to_close_timeout=DEPARTMENT_TOTAL_TIMEOUT,
             heartbeat_timeout=DEPARTMENT_HEARTBEAT_TIMEOUT,
@@ -354,7 +364,8 @@ class ScenarioWorkflow:
             item = self._items[code]
             if item.compensation is None:
                 continue
-            await workflow.execute_activity(
+            await self._call_department(
+                item,
                 item.compensation,
                 CompensationRequest(
                     case_id=self._input.case_id,
@@ -363,11 +374,6 @@ class ScenarioWorkflow:
                     outputs={o.code: self._outputs.get(o.code, "") for o in item.outputs},
                     reason=self._stop_reason or "",
                 ),
-                task_queue=item.task_queue,
-                start_to_close_timeout=DEPARTMENT_CALL_TIMEOUT,
-                schedule_to_close_timeout=DEPARTMENT_TOTAL_TIMEOUT,
-                heartbeat_timeout=DEPARTMENT_HEARTBEAT_TIMEOUT,
-                retry_policy=DEPARTMENT_RETRY,
             )
             self._undone.append(code)
             await self._finish(

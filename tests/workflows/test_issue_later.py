@@ -65,20 +65,12 @@ async def test_an_item_issued_later_waits_on_a_timer_and_is_issued_once(
         await wait_until(lambda: asked["maternity_allowance"], what="allowance asked")
         assert item("maternity_allowance").status is ItemStatus.pending
         await wait_until(lambda: item("household_registration").opened_at, what="task opened")
-        for update, data in (
-            (ScenarioWorkflow.claim, ClaimInput),
-            (ScenarioWorkflow.decide, DecideInput),
-        ):
-            extra = {"decision": Decision.approve} if data is DecideInput else {}
-            await handle.execute_update(
-                update,  # type: ignore[arg-type]
-                data(
-                    item="household_registration",
-                    clerk="clerk-a",
-                    department="public-security",
-                    **extra,
-                ),
-            )
+        police = {"item": "household_registration", "department": "public-security"}
+        await handle.execute_update(ScenarioWorkflow.claim, ClaimInput(clerk="clerk-a", **police))
+        await handle.execute_update(
+            ScenarioWorkflow.decide,
+            DecideInput(clerk="clerk-a", decision=Decision.approve, **police),
+        )
         # A handle got by id does not skip time while awaited: skip past both timers.
         await env.sleep(timedelta(days=5))
         result = await handle.result()
