@@ -39,6 +39,14 @@ class Settings(BaseSettings):
     api_port: int = 8000
     secret_key: str = Field("", description="JWT signing key; empty means one kept in data_dir.")
     token_minutes: int = 8 * 60
+    data_keys: str = Field(
+        "",
+        description="The data key ring as JSON (core/keyring.py); empty means the key file "
+        "data_dir/keys.json, generated at first start with mode 0600.",
+    )
+    data_key_algorithm: Literal["SM4-GCM", "AES-256-GCM"] = Field(
+        "SM4-GCM", description="Algorithm of new data keys (GB/T 32907 SM4 by default)."
+    )
     max_body_bytes: int = Field(256 * 1024, description="Largest accepted request body.")
     registry_url: str = Field(
         "", description="Base URL of the data-exchange service; empty means embedded registries."

@@ -40,6 +40,7 @@ class Role(StrEnum):
     supervisor = "supervisor"
     manager = "manager"
     admin = "admin"
+    auditor = "auditor"
 
 
 class User(SQLModel, table=True):

@@ -1,0 +1,21 @@
+"""personal fields of the read model sealed at rest; retention
+
+Revision ID: 0007
+Revises: 0006
+Created: 2026-12-01 20:45:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
