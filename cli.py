@@ -13,21 +13,28 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlmodel import Session
 
 from catalog.loader import CatalogError, load_catalog
 from catalog.report import reduction_markdown
+from commands.audit import app as audit_app
+from commands.keys import app as keys_app
+from commands.retention import app as retention_app
+from commands.users import app as users_app
+from commands.users import prepare_demo_users
+from core.filemodes import PRIVATE_UMASK, private_folder, tighten
+from core.keyring import keyring_of
 from core.settings import get_settings
 from core.shutdown import stop_on_sigterm
 from store.db import create_schema, make_engine
-from store.models import Role
-from store.users import DEMO_PASSWORD, DEMO_USERS, UserExists, add_user, seed_demo_users
+from store.users import DEMO_PASSWORD, DEMO_USERS
 
 app = typer.Typer(help="onego: 一件事一次办 — one thing, one go.", no_args_is_help=True)
-users = typer.Typer(help="Manage users.", no_args_is_help=True)
 catalog_app = typer.Typer(help="Lint the catalog, report reductions.", no_args_is_help=True)
-app.add_typer(users, name="users")
+app.add_typer(users_app, name="users")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
+app.add_typer(retention_app, name="retention")
 console = Console()
 BIN = Path(sys.executable).parent
 
@@ -36,43 +43,6 @@ def _engine():  # type: ignore[no-untyped-def]
     engine = make_engine(get_settings().resolved_database_url)
     create_schema(engine)
     return engine
-
-
-@users.command("add")
-def users_add(
-    name: str,
-    role: Annotated[Role, typer.Option(help="applicant|clerk|supervisor|manager|admin")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
-    department: Annotated[str | None, typer.Option(help="Department code (clerks)")] = None,
-    email: Annotated[str | None, typer.Option(help="For notifications by e-mail")] = None,
-    resident_id: Annotated[str | None, typer.Option(help="Registry key (applicants)")] = None,
-    credit_code: Annotated[str | None, typer.Option(help="Registry key (businesses)")] = None,
-) -> None:
-    """Create a user with a hashed password."""
-    catalog = load_catalog()
-    if department and department not in catalog.departments:
-        known = ", ".join(sorted(catalog.departments))
-        console.print(f"[red]未知部门 / unknown department[/] {department}; use one of: {known}")
-        raise typer.Exit(2)
-    with Session(_engine()) as session:
-        try:
-            user = add_user(
-                session,
-                name,
-                password,
-                role,
-                department,
-                email=email,
-                resident_id=resident_id,
-                credit_code=credit_code,
-            )
-        except UserExists:
-            console.print(f"[red]用户已存在 / user already exists:[/] {name}")
-            raise typer.Exit(1) from None
-        except ValueError as exc:
-            console.print(f"[red]{exc}[/]")
-            raise typer.Exit(2) from None
-    console.print(f"created {user.username} ({user.role.value}, {user.department or '-'})")
 
 
 @catalog_app.command("lint")
@@ -280,10 +250,13 @@ def run() -> None:
     """Start the embedded platform: Temporal dev server, worker and API (Ctrl-C stops all)."""
     stop_on_sigterm()
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # files this process and its children (dev server, worker, API) create: owner-only
+    os.umask(PRIVATE_UMASK)
+    private_folder(settings.data_dir)
+    tighten(settings.data_dir)
+    keyring_of(settings)  # the key file made once, here: the worker and the API start together
     host, _, port = settings.temporal_address.partition(":")
-    with Session(_engine()) as session:
-        seed_demo_users(session)
+    prepare_demo_users(_engine(), settings)
     children: list[subprocess.Popen[bytes]] = []
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
 
@@ -310,6 +283,8 @@ def run() -> None:
                 port,
                 "--ui-port",
                 str(settings.temporal_ui_port),
+                "--ui-codec-endpoint",  # the UI decodes sealed payloads there (routers/codec.py)
+                f"http://{settings.api_host}:{settings.api_port}/codec",
                 "--log-level",
                 "error",
             ]
@@ -330,7 +305,13 @@ def run() -> None:
             ]
         )
         _wait_for_port(settings.api_host, settings.api_port, 60, "API")
-        _banner(settings.api_host, settings.api_port, host, settings.temporal_ui_port)
+        _banner(
+            settings.api_host,
+            settings.api_port,
+            host,
+            settings.temporal_ui_port,
+            settings.demo_users,
+        )
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         console.print("[red]a component stopped; shutting down[/]")
@@ -348,14 +329,23 @@ def run() -> None:
                 child.kill()
 
 
-def _banner(api_host: str, api_port: int, temporal_host: str, ui_port: int) -> None:
+def _banner(
+    api_host: str, api_port: int, temporal_host: str, ui_port: int, demo: bool = True
+) -> None:
     table = Table(title="onego 已启动 / is running", show_header=False)
     table.add_row("API", f"http://{api_host}:{api_port}/api/v1/scenarios")
     table.add_row("OpenAPI docs", f"http://{api_host}:{api_port}/docs")
     table.add_row("Temporal Web UI", f"http://{temporal_host}:{ui_port}")
-    table.add_row("demo users", ", ".join(u[0] for u in DEMO_USERS))
-    table.add_row("demo password", DEMO_PASSWORD)
+    if demo:
+        table.add_row("demo users", ", ".join(u[0] for u in DEMO_USERS))
+        table.add_row("demo password", DEMO_PASSWORD)
     console.print(table)
+    if demo:
+        console.print(
+            "[bold yellow]演示账号的密码是公开的，仅供演示，切勿用于真实数据 / the demo users' "
+            "password is public: for demos only, never with real data; DEMO_USERS=false "
+            "turns them off (then `onego users disable NAME` the existing ones)[/]"
+        )
     console.print("Ctrl-C 停止 / stops everything; state is kept in data/")
 
 

@@ -26,6 +26,7 @@ from core import telemetry
 from core.notifier import SmtpNotifier, run_dispatcher
 from core.settings import Settings, get_settings
 from core.temporal import connect
+from store import retention, sealed
 from store.db import create_schema, make_engine
 from workflows.queues import SCENARIO_TASK_QUEUE
 from workflows.scenario import ScenarioWorkflow
@@ -90,6 +91,7 @@ def department_worker(
 async def run(departments: list[str], workflows: bool, settings: Settings) -> None:
     telemetry.setup(settings, "worker")
     client = await connect(settings)
+    sealed.use_settings(settings)  # the read model's sealed columns
     engine = make_engine(settings.resolved_database_url, traced=settings.otel_sql_spans)
     create_schema(engine)
     try:
@@ -102,10 +104,9 @@ async def run(departments: list[str], workflows: bool, settings: Settings) -> No
             logging.info("serving %s", [w.task_queue for w in workers])
             tasks = [w.run() for w in workers]
             if workflows and settings.smtp_host:
-                notifier = SmtpNotifier(
-                    settings.smtp_host, settings.smtp_port, settings.smtp_sender
-                )
-                tasks.append(run_dispatcher(engine, notifier))
+                tasks.append(run_dispatcher(engine, SmtpNotifier.from_settings(settings)))
+            if workflows:  # the daily retention run (store/retention.py)
+                tasks.append(retention.run_daily(engine, retention.period_of(settings)))
             await asyncio.gather(*tasks)
     finally:
         telemetry.flush()

@@ -1,6 +1,7 @@
 """Benchmark (not a test): onego's API path against a raw Temporal workflow.
 
     .venv/bin/python -m bench [--cases N] [--rounds R] [--concurrency C] [--warmup W]
+                              [--codec on|off|both]
 
 In one process, against one Temporal dev server on a SQLite file (WAL, synchronous=NORMAL):
 
@@ -15,6 +16,11 @@ alternate (b) and (a), with at most C in flight, so that a machine whose speed d
 weighs on both alike. A round's wall time runs from its first submit to its last case
 completed. Each round's ratio is printed, then each side's totals, and as the last line
 `ratio <cases/s of (a) / cases/s of (b)>` over all rounds.
+
+`--codec` (default on, as onego runs): (a)'s Temporal client seals every payload with the
+payload codec (core/codec.py, SM4-GCM); `off` runs (a) with plain payloads; `both` runs the
+two as two sides of one run, printing each one's ratio and CPU per case and the codec's cost.
+The raw workflow (b) always has plain payloads.
 """
 
 import argparse
@@ -39,6 +45,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -49,6 +56,8 @@ from api import create_app
 from bench import GraphInput, RawGraphWorkflow, noop
 from catalog.loader import DATA_DIR, get_catalog
 from catalog.models import ReviewMode, ScenarioSpec
+from core.codec import sealed_converter
+from core.keyring import DataKey, KeyRing
 from core.settings import Settings
 from store.db import create_schema, make_engine
 from store.models import Case, Role
@@ -204,13 +213,16 @@ async def raw_side(client: Client, spec: ScenarioSpec) -> AsyncIterator[RunCase]
 @asynccontextmanager
 async def onego_side(client: Client, folder: Path, spec: ScenarioSpec) -> AsyncIterator[RunCase]:
     """(a) Newborn cases through the API code path, run by onego's own workers; afterwards,
-    checks that the read model holds every case it ran as completed."""
+    checks that the read model holds every case it ran as completed. Each side has task
+    queues of its own (two sides may run side by side, with and without the codec)."""
+    tag = uuid.uuid4().hex[:8]
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=folder / "data",
         database_url=f"sqlite:///{folder / 'data' / 'onego.db'}",
         catalog_dir=automatic_catalog(folder / "catalog", spec),
-        scenario_task_queue=f"bench-scenarios-{uuid.uuid4().hex[:8]}",
+        scenario_task_queue=f"bench-scenarios-{tag}",
+        department_queue_prefix=f"bench-{tag}-dept-",
         secret_key=uuid.uuid4().hex,
         sim_latency_ms=0,
         sim_failure_rate=0.0,
@@ -283,7 +295,12 @@ async def main(args: argparse.Namespace) -> None:
     spec = get_catalog().spec(SCENARIO)
     assert spec is not None
     spec = all_automatic(spec)
-    sides: dict[str, list[Run]] = {"raw": [], "onego": []}
+    onego_sides = {
+        "on": ["onego"],
+        "off": ["onego codec off"],
+        "both": ["onego codec off", "onego"],
+    }[args.codec]
+    sides: dict[str, list[Run]] = {name: [] for name in ["raw", *onego_sides]}
     with tempfile.TemporaryDirectory(prefix="onego-bench-") as tmp:
         folder = Path(tmp)
         env = await WorkflowEnvironment.start_local(
@@ -295,11 +312,13 @@ async def main(args: argparse.Namespace) -> None:
             dev_server_log_level="error",
         )
         try:
-            async with (
-                raw_side(env.client, spec) as raw,
-                onego_side(env.client, folder, spec) as onego,
-            ):
-                cases = {"raw": raw, "onego": onego}
+            async with AsyncExitStack() as stack:
+                cases = {"raw": await stack.enter_async_context(raw_side(env.client, spec))}
+                for name in onego_sides:
+                    client = with_converter(env.client, converter_of(name))
+                    (folder / name.replace(" ", "-")).mkdir()
+                    side = onego_side(client, folder / name.replace(" ", "-"), spec)
+                    cases[name] = await stack.enter_async_context(side)
                 for name, case in cases.items():
                     progress(f"{name}: {args.warmup} warm-up cases")
                     await drive(case, args.warmup, args.concurrency)
@@ -309,20 +328,47 @@ async def main(args: argparse.Namespace) -> None:
                         sides[name].append(await drive(case, count, args.concurrency))
         finally:
             await env.shutdown()
-    raw_total, onego_total = Run.total(sides["raw"]), Run.total(sides["onego"])
     print(
         f"{SCENARIO}: {len(spec.items)} items, all automatic; {args.cases} cases per side in "
         f"{args.rounds} alternating rounds, {args.concurrency} in flight, {args.warmup} warm-up "
         f"cases first; {os.cpu_count()} CPUs; one dev server on a SQLite file "
         "(WAL, synchronous=NORMAL)"
     )
-    rounds = ", ".join(
-        f"{a.rate / b.rate:.3f}" for a, b in zip(sides["onego"], sides["raw"], strict=True)
-    )
-    print(f"ratio per round: {rounds}")
+    raw_total = Run.total(sides["raw"])
     print(raw_total.line("(b) raw workflow, no-op activities "))
-    print(onego_total.line("(a) onego through the API         "))
-    print(f"ratio {onego_total.rate / raw_total.rate:.3f}")
+    totals = {name: Run.total(sides[name]) for name in onego_sides}
+    for name in onego_sides:
+        rounds = ", ".join(
+            f"{a.rate / b.rate:.3f}" for a, b in zip(sides[name], sides["raw"], strict=True)
+        )
+        label = "(a) onego through the API" + (", codec off" if name != "onego" else "")
+        print(totals[name].line(f"{label:<35}"))
+        print(f"{name}: ratio per round: {rounds}; ratio {totals[name].rate / raw_total.rate:.3f}")
+    if args.codec == "both":
+        on, off = totals["onego"], totals["onego codec off"]
+        here = (on.cpu_here / on.cases - off.cpu_here / off.cases) * 1000
+        server = (on.cpu_server / on.cases - off.cpu_server / off.cases) * 1000
+        print(
+            f"codec cost: {here:.1f} ms CPU per case here, {server:.1f} ms in the server; "
+            f"cases/s with the codec {on.rate / off.rate:.3f} of without"
+        )
+    # the last line, as before: onego as it runs (codec on unless --codec off)
+    print(f"ratio {totals[onego_sides[-1]].rate / raw_total.rate:.3f}")
+
+
+def converter_of(side: str) -> DataConverter:
+    """The sealed converter (a key ring of this run alone) or plain payloads."""
+    if side.endswith("codec off"):
+        return pydantic_data_converter
+    key = DataKey.new("SM4-GCM")
+    return sealed_converter(KeyRing([key], key.id))
+
+
+def with_converter(client: Client, converter: DataConverter) -> Client:
+    """A client on the same connection with another data converter."""
+    config = client.config()
+    config["data_converter"] = converter
+    return Client(**config)
 
 
 def split(total: int, parts: int) -> list[int]:
@@ -338,6 +384,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     parser.add_argument("--concurrency", type=int, default=20, help="cases in flight (20)")
     parser.add_argument("--warmup", type=int, default=5, help="warm-up cases per side (5)")
+    parser.add_argument(
+        "--codec",
+        choices=["on", "off", "both"],
+        default="on",
+        help="(a)'s payload codec: on (default), off, or both sides in one run",
+    )
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.cases < 2 * args.rounds or args.concurrency < 1 or args.warmup < 0:
         parser.error(

@@ -4,11 +4,17 @@ Every event's notifications are stored in the same transaction as the event (an 
 so the embedded default needs nothing more: pages show the stored messages. With SMTP
 configured, the worker's dispatcher sends each unsent message by e-mail to its recipients
 and marks it sent; a crash between send and mark can repeat a mail, never lose one.
+
+Mail carries case numbers and names of items, so it leaves encrypted: STARTTLS by default
+(a server that does not offer it gets nothing), or implicit TLS (SMTP_TLS), the server's
+certificate checked against the system's CAs or SMTP_TLS_CA; with SMTP_USER the notifier
+logs in, only ever over TLS.
 """
 
 import asyncio
 import logging
 import smtplib
+import ssl
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Protocol
@@ -16,6 +22,7 @@ from typing import Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from core.settings import Settings
 from store.models import Audience, Notification, Role, User
 
 log = logging.getLogger("onego.notifier")
@@ -28,8 +35,56 @@ class Notifier(Protocol):
 class SmtpNotifier:
     """Sends notifications as plain-text e-mails (zh-CN first, English below)."""
 
-    def __init__(self, host: str, port: int, sender: str, timeout: float = 10.0):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        timeout: float = 10.0,
+        *,
+        starttls: bool = True,
+        tls: bool = False,
+        user: str = "",
+        password: str = "",
+        context: ssl.SSLContext | None = None,
+    ):
+        if user and not (starttls or tls):
+            raise ValueError("SMTP login needs STARTTLS or TLS; SMTP 登录须使用 STARTTLS 或 TLS")
         self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
+        self.starttls, self.tls, self.user, self.password = starttls, tls, user, password
+        self.context = context or ssl.create_default_context()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "SmtpNotifier":
+        context = ssl.create_default_context(
+            cafile=str(settings.smtp_tls_ca) if settings.smtp_tls_ca else None
+        )
+        return cls(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_sender,
+            starttls=settings.smtp_starttls and not settings.smtp_tls,
+            tls=settings.smtp_tls,
+            user=settings.smtp_user,
+            password=settings.smtp_password,
+            context=context,
+        )
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.tls:
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=self.context
+            )
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        try:
+            if self.starttls:
+                # raises SMTPNotSupportedError when the server does not offer STARTTLS:
+                # the mail stays in the outbox rather than leave in clear
+                smtp.starttls(context=self.context)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
 
     def send(self, notification: Notification, recipients: list[str]) -> None:
         message = EmailMessage()
@@ -40,7 +95,9 @@ class SmtpNotifier:
             f"{notification.text['zh']}\n{notification.text['en']}\n\n"
             f"办件 / case: {notification.case_id}\n"
         )
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+        with self._connect() as smtp:
+            if self.user:
+                smtp.login(self.user, self.password)
             smtp.send_message(message)
 
 

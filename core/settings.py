@@ -9,6 +9,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from workflows.queues import DEPARTMENT_QUEUE_PREFIX, SCENARIO_TASK_QUEUE, TaskQueues
 
+AUDIT_MIN_KEEP_DAYS = 180  # GB/T 22239-2019 level 3: audit records kept six months at least
+
 
 class Settings(BaseSettings):
     """onego settings; every field can be set from an environment variable of the same name."""
@@ -39,6 +41,33 @@ class Settings(BaseSettings):
     api_port: int = 8000
     secret_key: str = Field("", description="JWT signing key; empty means one kept in data_dir.")
     token_minutes: int = 8 * 60
+    # sign-in security (core/sign_in.py, docs/security.md "Sign-in")
+    sign_in_failures: int = Field(
+        5, ge=1, description="Failed sign-ins of one account name before it is locked."
+    )
+    sign_in_client_failures: int = Field(
+        20, ge=1, description="Failed sign-ins from one client address before it is locked."
+    )
+    sign_in_lock_seconds: int = Field(
+        30, ge=1, description="The first lock; each further failure doubles it."
+    )
+    sign_in_lock_max_seconds: int = Field(900, ge=1, description="The longest lock.")
+    password_hash_concurrency: int = Field(
+        4, ge=1, description="Password hashes computed at once per API process (64 MiB each)."
+    )
+    password_hash_wait_s: float = Field(
+        2.0, ge=0, description="How long a sign-in waits for a hashing slot before a 503."
+    )
+    session_idle_minutes: float = Field(
+        30, gt=0, description="A web session unused this long is signed out."
+    )
+    staff_totp: Literal["optional", "required"] = Field(
+        "optional",
+        description="`required`: admin and auditor cannot sign in without an enrolled TOTP.",
+    )
+    demo_users: bool = Field(
+        True, description="`onego run` creates the demo users (their password is public)."
+    )
     data_keys: str = Field(
         "",
         description="The data key ring as JSON (core/keyring.py); empty means the key file "
@@ -46,6 +75,12 @@ class Settings(BaseSettings):
     )
     data_key_algorithm: Literal["SM4-GCM", "AES-256-GCM"] = Field(
         "SM4-GCM", description="Algorithm of new data keys (GB/T 32907 SM4 by default)."
+    )
+    payload_plain_accepted: bool = Field(
+        False,
+        description="Migration mode: also accept plain (unsealed) Temporal payloads, each use "
+        "logged; only while cases started before payload encryption still run "
+        "(docs/security.md).",
     )
     max_body_bytes: int = Field(256 * 1024, description="Largest accepted request body.")
     registry_url: str = Field(
@@ -80,6 +115,22 @@ class Settings(BaseSettings):
         ge=0,
         description="Days the embedded span store keeps a span (by its start); 0 keeps all.",
     )
+    retention_years: int = Field(
+        3,
+        ge=1,
+        description="Years after its end that a case keeps its personal data; then "
+        "`onego retention run` and the workflow worker's daily run erase it (its figures "
+        "stay). docs/security.md, Minimum necessary and retention.",
+    )
+    retention_days: int = Field(
+        0, ge=0, description="Retention in days instead of years (tests, trials); 0: use years."
+    )
+    audit_keep_days: int = Field(
+        AUDIT_MIN_KEEP_DAYS,
+        description="Days the audit trail is kept at least (180 or more: MLPS 2.0 level 3 "
+        "asks for six months). onego never deletes an audit row; the database refuses it. "
+        "docs/security.md, Audit trail.",
+    )
     otel_sql_spans: bool = Field(
         False,
         description="A span per SQL statement of the API and the workers (about a hundred per "
@@ -87,8 +138,55 @@ class Settings(BaseSettings):
         "the tracing together.",
     )
     metrics_token: str = Field(
-        "", description="Bearer token required by /metrics; empty means /metrics is open."
+        "",
+        description="Bearer token required by /metrics; empty is allowed only while the API "
+        "listens on a loopback address (API_HOST 127.0.0.1, ::1, localhost): on any other "
+        "address /metrics answers 403 until a token is set.",
     )
+    # -- transport (docs/security.md, "Headers and transport") --
+    tls_terminated: bool = Field(
+        False,
+        description="TLS ends in front of onego (an HTTPS proxy): responses carry HSTS.",
+    )
+    temporal_tls: bool = Field(
+        False, description="TLS to Temporal's frontend (implied by any TEMPORAL_TLS_* file)."
+    )
+    temporal_tls_ca: Path | None = Field(
+        None, description="PEM file of the CA that signed Temporal's server certificate."
+    )
+    temporal_tls_cert: Path | None = Field(
+        None, description="PEM client certificate for mutual TLS (with TEMPORAL_TLS_KEY)."
+    )
+    temporal_tls_key: Path | None = Field(None, description="PEM private key of the client.")
+    temporal_tls_server_name: str = Field(
+        "", description="Name expected in Temporal's certificate; empty: the address's host."
+    )
+    temporal_api_key: str = Field(
+        "", description="API key sent to Temporal (Temporal Cloud); implies TLS."
+    )
+    smtp_starttls: bool = Field(
+        True,
+        description="Upgrade the SMTP connection with STARTTLS, and refuse to send if the "
+        "server does not offer it.",
+    )
+    smtp_tls: bool = Field(
+        False, description="Implicit TLS from the first byte (SMTPS, usually port 465)."
+    )
+    smtp_tls_ca: Path | None = Field(
+        None, description="PEM file of the CA of the SMTP server; empty: the system's CAs."
+    )
+    smtp_user: str = Field("", description="SMTP login (only over TLS); empty: no AUTH.")
+    smtp_password: str = ""
+
+    @field_validator("audit_keep_days")
+    @classmethod
+    def _six_months_at_least(cls, value: int) -> int:
+        if value < AUDIT_MIN_KEEP_DAYS:
+            raise ValueError(
+                f"审计日志至少保存 {AUDIT_MIN_KEEP_DAYS} 天 / AUDIT_KEEP_DAYS must be "
+                f"{AUDIT_MIN_KEEP_DAYS} or more"
+            )
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -7,8 +7,10 @@ from fastapi.concurrency import run_in_threadpool
 from sqlmodel import select
 
 from catalog.loader import Catalog
+from core import masking
 from core.submission import SubmissionRejected, submit
 from forms.unified import FormInvalid, compile_form
+from routers.audit import AuditDep, Auditor
 from routers.deps import (
     CatalogDep,
     CurrentUser,
@@ -30,7 +32,7 @@ from routers.schemas import (
     SupplementCreate,
     WithdrawCreate,
 )
-from routers.workflow_calls import call_update
+from routers.workflow_calls import actor_of, call_update
 from store.models import Audience, Case, CaseItem, Notification, Role, User
 from workflows.models import SupplementInput, WithdrawInput
 from workflows.scenario import ScenarioWorkflow
@@ -50,8 +52,15 @@ def case_public(
     case: Case,
     items: list[CaseItem],
     notifications: list[Notification] | None = None,
+    whole: bool = False,
 ) -> CasePublic:
-    """The applicant's view of a case: status, items, progress, outputs and measures."""
+    """The applicant's view of a case: status, items, progress, outputs and measures. The
+    issued outputs are masked (lists, other viewers) unless `whole` (the applicant's own
+    case, core/masking.py)."""
+
+    def shown(issued: dict[str, str]) -> dict[str, str]:
+        return dict(issued) if whole else masking.mask_outputs(catalog, issued)
+
     spec = catalog.spec(case.scenario, case.scenario_version)
     assert spec is not None
     done = {i.item for i in items if i.status == "done"}
@@ -69,7 +78,7 @@ def case_public(
                 mode=row.mode,
                 status=row.status,
                 ready=all(r in done for r in item.requires),
-                outputs=row.outputs,
+                outputs=shown(row.outputs),
                 reason=row.reason,
                 completed_at=row.completed_at,
                 due_at=row.due_at,
@@ -102,7 +111,8 @@ def case_public(
             text={"zh": f"已完成 {len(done)}/{total} 项", "en": f"{len(done)} of {total} done"},
         ),
         items=public_items,
-        outputs=outputs,
+        outputs=shown(outputs),
+        whole=masking.whole_fields(catalog, outputs=outputs) if whole else [],
         undone=case.undone,
         notifications=[
             NotificationPublic(
@@ -144,6 +154,7 @@ async def create_case(
     catalog: CatalogDep,
     settings: SettingsDep,
     registries: RegistriesDep,
+    audit: AuditDep,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> CasePublic:
     """Submit one unified form; the case runs as one durable workflow.
@@ -166,12 +177,23 @@ async def create_case(
     )
     if not created:
         response.status_code = status.HTTP_200_OK
-    return await run_in_threadpool(lambda: case_public(catalog, case, _items(session, case.id)))
+    public = await run_in_threadpool(
+        lambda: case_public(catalog, case, _items(session, case.id), whole=True)
+    )
+    await run_in_threadpool(submitted, audit, user, public.id, created)
+    return public
+
+
+def submitted(audit: Auditor, user: User, case_id: str, created: bool) -> None:
+    """Record a submission (case.submit; a repeated Idempotency-Key says so)."""
+    detail = "" if created else "repeated"
+    audit.record(user, "case.submit", object_type="case", object_id=case_id, detail=detail)
 
 
 @router.get("")
 def list_cases(user: CurrentUser, session: SessionDep, catalog: CatalogDep) -> list[CasePublic]:
-    """The applicant's own cases (managers and admins: every case), newest first."""
+    """The applicant's own cases (managers and admins: every case), newest first; issued
+    numbers masked (the case itself shows its applicant them whole)."""
     query = select(Case).order_by(Case.submitted_at.desc())  # type: ignore[attr-defined]
     if user.role is Role.applicant:
         query = query.where(Case.applicant_id == user.id)
@@ -199,10 +221,17 @@ def _own_case(session: SessionDep, case_id: str, user: User) -> Case:
 
 @router.get("/{case_id}", responses={404: {"model": ErrorResponse}})
 def get_case(
-    case_id: str, user: CurrentUser, session: SessionDep, catalog: CatalogDep
+    case_id: str, user: CurrentUser, session: SessionDep, catalog: CatalogDep, audit: AuditDep
 ) -> CasePublic:
     """Status, each item's status and department, progress, outputs, measures (materials,
-    one-by-one days vs actual, applicant vs department time, breaches) and messages."""
+    one-by-one days vs actual, applicant vs department time, breaches) and messages.
+    Each view is recorded in the audit trail (case.view)."""
+    with audit.watched(user, "case.view", "case", case_id):
+        return visible_case(session, catalog, case_id, user)
+
+
+def visible_case(session: SessionDep, catalog: Catalog, case_id: str, user: User) -> CasePublic:
+    """The case as `user` may see it (not audited: callers that show it record the view)."""
     case = _visible_case(session, case_id, user)
     notifications = list(
         session.exec(
@@ -211,7 +240,8 @@ def get_case(
             .order_by(Notification.id)  # type: ignore[arg-type]
         )
     )
-    return case_public(catalog, case, _items(session, case.id), notifications)
+    own = case.applicant_id == user.id  # whole for its applicant, masked for managers
+    return case_public(catalog, case, _items(session, case.id), notifications, whole=own)
 
 
 @router.post(
@@ -230,11 +260,25 @@ async def supplement(
     session: SessionDep,
     temporal: TemporalDep,
     catalog: CatalogDep,
+    audit: AuditDep,
 ) -> None:
     """Answer a supplement request (补正) with exactly what was asked.
 
-    The corrected fields are validated with the same form model as the submission.
+    The corrected fields are validated with the same form model as the submission; the
+    corrected form and the audit row (case.supplement) are written in one transaction.
     """
+    async with audit.awatched(user, "case.supplement", "case", case_id):
+        await _supplement(case_id, body, user, session, temporal, catalog)
+
+
+async def _supplement(
+    case_id: str,
+    body: SupplementCreate,
+    user: User,
+    session: SessionDep,
+    temporal: TemporalDep,
+    catalog: Catalog,
+) -> None:
     case = await run_in_threadpool(_own_case, session, case_id, user)
     form = compile_form(case.scenario, case.scenario_version, catalog)
     try:
@@ -246,10 +290,12 @@ async def supplement(
         temporal,
         case.id,
         ScenarioWorkflow.supplement,
-        SupplementInput(item=body.item, fields=fields, materials=body.materials),
+        SupplementInput(
+            item=body.item, fields=fields, materials=body.materials, actor=actor_of(user)
+        ),
     )
     case.form = clean
-    await run_in_threadpool(_save, session, case)
+    session.add(case)  # committed with the audit row
 
 
 @router.post(
@@ -258,15 +304,19 @@ async def supplement(
     responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
 )
 async def withdraw(
-    case_id: str, body: WithdrawCreate, user: Applicant, session: SessionDep, temporal: TemporalDep
+    case_id: str,
+    body: WithdrawCreate,
+    user: Applicant,
+    session: SessionDep,
+    temporal: TemporalDep,
+    audit: AuditDep,
 ) -> None:
     """Withdraw a case before completion; what was done is undone (compensated)."""
-    case = await run_in_threadpool(_own_case, session, case_id, user)
-    await call_update(
-        temporal, case.id, ScenarioWorkflow.withdraw, WithdrawInput(reason=body.reason)
-    )
-
-
-def _save(session: SessionDep, case: Case) -> None:
-    session.add(case)
-    session.commit()
+    async with audit.awatched(user, "case.withdraw", "case", case_id):
+        case = await run_in_threadpool(_own_case, session, case_id, user)
+        await call_update(
+            temporal,
+            case.id,
+            ScenarioWorkflow.withdraw,
+            WithdrawInput(reason=body.reason, actor=actor_of(user)),
+        )

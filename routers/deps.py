@@ -9,8 +9,8 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from catalog.loader import Catalog
-from core.security import token_subject
 from core.settings import Settings
+from core.sign_in import verified, web_token
 from forms.prefill import Identity
 from registries.base import RegistryAdapter
 from store.models import Role, User
@@ -49,9 +49,10 @@ RegistriesDep = Annotated[RegistryAdapter, Depends(get_registries)]
 
 
 def user_of_token(session: Session, settings: Settings, token: str | None) -> User | None:
-    """The user a token (bearer header or cookie) was issued to; None if invalid or expired."""
-    subject = token_subject(token, settings.resolved_secret_key) if token else None
-    return session.get(User, int(subject)) if subject and subject.isdigit() else None
+    """The user a token (bearer header or cookie) was issued to; None if invalid, expired,
+    or ended (sign-out, password or role change, disabled user: core/sign_in.py)."""
+    found = verified(session, settings, token)
+    return found[0] if found else None
 
 
 def get_current_user(
@@ -72,8 +73,16 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 def get_cookie_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
     """The browser's user: the same token as the bearer one, read from the HttpOnly cookie;
-    None when signed out or expired (pages then send the browser to the login page)."""
-    return user_of_token(session, settings, request.cookies.get(TOKEN_COOKIE))
+    None when signed out, expired or idle too long (pages then send the browser to the login
+    page). A valid cookie is re-issued with the response (`web.auth.renew_session`), so the
+    idle timeout counts from the last page."""
+    found = verified(session, settings, request.cookies.get(TOKEN_COOKIE))
+    if found is None:
+        return None
+    user, claims = found
+    started = claims.get("auth_time") or claims["iat"]
+    request.state.session_token = web_token(user, settings, int(started))
+    return user
 
 
 CookieUser = Annotated[User | None, Depends(get_cookie_user)]

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from catalog.loader import Catalog
+from routers.audit import AuditDep
 from routers.deps import CatalogDep, SessionDep, require
 from routers.schemas import ScenarioMetrics
 from store import dashboard as figures
@@ -96,11 +97,12 @@ def department_metrics(
 
 @router.get("/cases/{case_id}/trace")
 def case_trace(
-    case_id: str, user: Manager, session: SessionDep, catalog: CatalogDep
+    case_id: str, user: Manager, session: SessionDep, catalog: CatalogDep, audit: AuditDep
 ) -> figures.Trace:
     """One case's SLA trace: each item's start, end, promised limit and breach, the
-    applicant's supplement waits apart, and the critical path."""
-    trace = figures.case_trace(session, case_id, catalog)
-    if trace is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="没有该办件 / no such case")
+    applicant's supplement waits apart, and the critical path (audited: trace.view)."""
+    with audit.watched(user, "trace.view", "case", case_id):
+        trace = figures.case_trace(session, case_id, catalog)
+        if trace is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="没有该办件 / no such case")
     return trace

@@ -129,6 +129,11 @@ class CasePublic(BaseModel):
     undone: list[str] = Field(description="Items undone (compensated) when the case stopped.")
     measures: Measures
     notifications: list[NotificationPublic] = Field(default_factory=list)
+    whole: list[str] = Field(
+        default_factory=list,
+        description="The personal fields and issued outputs shown whole here (core/masking.py); "
+        "every other personal value is masked, e.g. 500103********1229.",
+    )
 
 
 class SupplementCreate(BaseModel):
@@ -169,6 +174,11 @@ class TaskPublic(BaseModel):
     fields: dict[str, Any]
     upstream: dict[str, str]
     materials: list[Text]
+    whole: list[str] = Field(
+        default_factory=list,
+        description="The personal fields and issued outputs shown whole here (core/masking.py); "
+        "every other personal value is masked, e.g. 500103********1229.",
+    )
 
 
 class DecisionCreate(BaseModel):

@@ -11,9 +11,11 @@ from temporalio.client import Client
 
 from activities.models import ItemStatus
 from catalog.loader import Catalog
+from core import masking
+from routers.audit import AuditDep, Auditor
 from routers.deps import CatalogDep, SessionDep, TemporalDep, require
 from routers.schemas import ClaimCreate, DecisionCreate, DecisionPublic, ErrorResponse, TaskPublic
-from routers.workflow_calls import call_update
+from routers.workflow_calls import actor_of, call_update
 from store.models import Case, CaseItem, Role, User
 from workflows.models import ClaimInput, ClaimResult, DecideInput
 from workflows.scenario import ScenarioWorkflow
@@ -29,9 +31,15 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 
 def _task(
-    catalog: Catalog, row: CaseItem, case: Case, outputs: dict[str, str], now: datetime
+    catalog: Catalog,
+    row: CaseItem,
+    case: Case,
+    outputs: dict[str, str],
+    now: datetime,
+    whole: bool = False,
 ) -> TaskPublic:
-    """The task with only the form fields, materials and outputs its item declares."""
+    """The task with only the form fields, materials and outputs its item declares: the
+    personal ones whole on the task itself (`whole`), masked in lists (core/masking.py)."""
     spec = catalog.spec(case.scenario, case.scenario_version)
     assert spec is not None
     item = spec.item(row.item)
@@ -43,6 +51,8 @@ def _task(
             else -catalog.calendar.working_days_between(row.due_at, now)
         )
     is_open = row.status in OPEN
+    fields = {f: case.form[f] for f in item.fields if f in case.form}
+    upstream = {o: outputs[o] for o in item.uses_outputs if o in outputs}
     return TaskPublic(
         id=row.id,  # type: ignore[arg-type]
         case_id=row.case_id,
@@ -62,9 +72,10 @@ def _task(
         supplement=row.supplement,
         department_days=row.department_days,
         applicant_days=row.applicant_days,
-        fields={f: case.form[f] for f in item.fields if f in case.form},
-        upstream={o: outputs[o] for o in item.uses_outputs if o in outputs},
+        fields=fields if whole else masking.mask_fields(catalog, fields),
+        upstream=upstream if whole else masking.mask_outputs(catalog, upstream),
         materials=[catalog.materials[m].name for m in item.materials],
+        whole=masking.whole_fields(catalog, fields, upstream) if whole else [],
     )
 
 
@@ -106,23 +117,28 @@ def department_tasks(
 
 
 def department_task(session: Session, catalog: Catalog, task_id: int) -> TaskPublic | None:
-    """One review task as its department sees it, or None if there is no such task."""
+    """One review task as its department sees it, or None if there is no such task: the
+    data its item needs shown whole (`TaskPublic.whole` names the personal ones)."""
     row = session.get(CaseItem, task_id)
     if row is None or row.mode != "reviewed" or row.opened_at is None:
         return None
     case = session.get(Case, row.case_id)
     assert case is not None
-    return _tasks(session, catalog, [(row, case)], datetime.now(UTC))[0]
+    return _tasks(session, catalog, [(row, case)], datetime.now(UTC), whole=True)[0]
 
 
 def _tasks(
-    session: Session, catalog: Catalog, rows: Sequence[tuple[CaseItem, Case]], now: datetime
+    session: Session,
+    catalog: Catalog,
+    rows: Sequence[tuple[CaseItem, Case]],
+    now: datetime,
+    whole: bool = False,
 ) -> list[TaskPublic]:
     outputs: dict[str, dict[str, str]] = {}
     case_ids = {case.id for _, case in rows}
     for other in session.exec(select(CaseItem).where(col(CaseItem.case_id).in_(case_ids))):
         outputs.setdefault(other.case_id, {}).update(other.outputs)
-    return [_task(catalog, row, case, outputs.get(case.id, {}), now) for row, case in rows]
+    return [_task(catalog, row, case, outputs.get(case.id, {}), now, whole) for row, case in rows]
 
 
 @router.get("")
@@ -162,42 +178,50 @@ def review_row(session: Session, task_id: int) -> CaseItem:
 
 
 async def claim_task(
-    temporal: Client, row: CaseItem, user: User, assignee: str | None = None
+    temporal: Client, row: CaseItem, user: User, audit: Auditor, assignee: str | None = None
 ) -> ClaimResult:
-    """Deliver a claim (or a supervisor's assignment) to the case's workflow."""
-    return await call_update(
-        temporal,
-        row.case_id,
-        ScenarioWorkflow.claim,
-        ClaimInput(
-            item=row.item,
-            clerk=user.username,
-            department=user.department or "",
-            supervisor=user.role is Role.supervisor,
-            assignee=assignee,
-        ),
-    )
+    """Deliver a claim (or a supervisor's assignment) to the case's workflow; the outcome
+    is recorded in the audit trail (task.claim, task.assign) once the workflow answered."""
+    action, detail = ("task.assign", f"to {assignee}") if assignee else ("task.claim", "")
+    async with audit.awatched(user, action, "task", str(row.id), detail=detail):
+        return await call_update(
+            temporal,
+            row.case_id,
+            ScenarioWorkflow.claim,
+            ClaimInput(
+                item=row.item,
+                clerk=user.username,
+                department=user.department or "",
+                supervisor=user.role is Role.supervisor,
+                assignee=assignee,
+                actor=actor_of(user),
+            ),
+        )
 
 
 async def decide_task(
-    temporal: Client, row: CaseItem, user: User, body: DecisionCreate
+    temporal: Client, row: CaseItem, user: User, body: DecisionCreate, audit: Auditor
 ) -> DecisionPublic:
-    """Deliver a decision to the case's workflow; its validator accepts or refuses it."""
-    result = await call_update(
-        temporal,
-        row.case_id,
-        ScenarioWorkflow.decide,
-        DecideInput(
-            item=row.item,
-            decision=body.decision,
-            reason_code=body.reason_code,
-            reason=body.reason,
-            data=body.data,
-            supplement=body.supplement,
-            clerk=user.username,
-            department=user.department or "",
-        ),
-    )
+    """Deliver a decision to the case's workflow; its validator accepts or refuses it, and
+    the outcome is recorded in the audit trail (task.decide)."""
+    detail = f"decision {body.decision.value}"
+    async with audit.awatched(user, "task.decide", "task", str(row.id), detail=detail):
+        result = await call_update(
+            temporal,
+            row.case_id,
+            ScenarioWorkflow.decide,
+            DecideInput(
+                item=row.item,
+                decision=body.decision,
+                reason_code=body.reason_code,
+                reason=body.reason,
+                data=body.data,
+                supplement=body.supplement,
+                clerk=user.username,
+                department=user.department or "",
+                actor=actor_of(user),
+            ),
+        )
     return DecisionPublic(
         task_id=row.id,  # type: ignore[arg-type]
         item=result.item,
@@ -206,13 +230,32 @@ async def decide_task(
     )
 
 
+@router.get("/{task_id}", responses=ERRORS)
+def get_task(
+    task_id: int, user: Clerk, session: SessionDep, catalog: CatalogDep, audit: AuditDep
+) -> TaskPublic:
+    """One review task of the clerk's department: the data its item needs, shown whole
+    (`whole` names the personal fields and outputs; lists mask them). Each view is recorded
+    in the audit trail (task.view)."""
+    with audit.watched(user, "task.view", "task", str(task_id)):
+        task = department_task(session, catalog, task_id)
+        if task is None or task.department != user.department:
+            raise HTTPException(404, detail="没有这个审核任务 / no such review task")
+        return task
+
+
 @router.post("/{task_id}/claim", responses=ERRORS)
 async def claim(
-    task_id: int, body: ClaimCreate, user: Clerk, session: SessionDep, temporal: TemporalDep
+    task_id: int,
+    body: ClaimCreate,
+    user: Clerk,
+    session: SessionDep,
+    temporal: TemporalDep,
+    audit: AuditDep,
 ) -> ClaimResult:
     """Take a task (one holder at a time); a supervisor may assign it to a clerk."""
     row = await run_in_threadpool(review_row, session, task_id)
-    return await claim_task(temporal, row, user, body.assignee)
+    return await claim_task(temporal, row, user, audit, body.assignee)
 
 
 @router.post("/{task_id}/decision", responses=ERRORS)
@@ -222,6 +265,7 @@ async def decide(
     user: Clerk,
     session: SessionDep,
     temporal: TemporalDep,
+    audit: AuditDep,
 ) -> DecisionPublic:
     """Approve, reject (reason code and text) or ask for a supplement (补正).
 
@@ -229,4 +273,4 @@ async def decide(
     held by this clerk, task closed or a missing reason are refused and change nothing.
     """
     row = await run_in_threadpool(review_row, session, task_id)
-    return await decide_task(temporal, row, user, body)
+    return await decide_task(temporal, row, user, body, audit)

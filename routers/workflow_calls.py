@@ -11,11 +11,14 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from store.models import User
 from workflows import case_workflow_id
+from workflows.models import Actor
 from workflows.scenario import ScenarioWorkflow
 
 STATUS_OF_REFUSAL = {
     "WrongDepartment": 403,
+    "ActorMismatch": 403,
     "NotSupervisor": 403,
     "NotReviewed": 404,
     "TaskClosed": 409,
@@ -27,6 +30,16 @@ STATUS_OF_REFUSAL = {
     "SupplementInvalid": 422,
     "SupplementMismatch": 422,
 }
+
+
+def actor_of(user: User) -> Actor:
+    """The signed-in user as the workflow receives them, inside the sealed update."""
+    return Actor(
+        user_id=user.id or 0,
+        username=user.username,
+        role=user.role.value,
+        department=user.department,
+    )
 
 
 async def call_update(temporal: Client, case_id: str, update: Any, arg: Any) -> Any:

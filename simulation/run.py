@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from catalog.loader import Catalog, get_catalog
+from core.codec import sealed_converter
 from core.settings import Settings
 from forms.unified import example_form
 from simulation import store
@@ -37,6 +37,7 @@ from simulation.driver import Driver, Step, counts
 from simulation.figures import RunFigures, run_figures
 from simulation.report import write_report
 from simulation.worker import READ_MODEL_THREADS, READY, fast_sqlite, quiet_runtime
+from store import sealed
 from store.db import create_schema, make_engine
 from worker import department_worker, workflow_worker
 
@@ -100,6 +101,7 @@ async def workflow_processes(
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "DATA_KEYS": sealed.keyring().to_json(),  # the read model's sealed columns
     }
     processes: list[asyncio.subprocess.Process] = []
     try:
@@ -155,7 +157,7 @@ async def run_cases(
     spec = catalog.spec(scenario)
     assert spec is not None
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
+        data_converter=sealed_converter(sealed.keyring()),  # workers: DATA_KEYS
         test_server_existing_path=str(test_server_path()),
         runtime=quiet_runtime(),
     )

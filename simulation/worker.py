@@ -19,10 +19,11 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
 from catalog.loader import get_catalog
+from core.codec import data_converter
+from core.settings import get_settings
 from store.db import make_engine
 from worker import workflow_worker
 
@@ -53,8 +54,8 @@ def fast_sqlite(engine: Engine) -> Engine:
 
 
 async def serve(address: str, database: Path, task_queue: str) -> None:
-    client = await Client.connect(
-        address, data_converter=pydantic_data_converter, runtime=quiet_runtime()
+    client = await Client.connect(  # the parent's key ring comes in DATA_KEYS
+        address, data_converter=data_converter(get_settings()), runtime=quiet_runtime()
     )
     engine = fast_sqlite(make_engine(f"sqlite:///{database}"))
     stop = asyncio.Event()

@@ -43,11 +43,14 @@ OPTIONAL = (
 
 # the case's columns an item transition needs, read with its items
 CASE_KEYS = ("scenario", "scenario_version", "applicant_id", "started_at", "submitted_at")
+# ... and the items' columns: not the sealed ones (store/sealed.py), each a decryption
+ITEM_COLUMNS = [c for c in ITEM.c if c.key not in ("outputs", "supplement")]
 
 
 @dataclass
 class ItemWrite:
-    """A newly applied item transition: its event and the rows as they now are (detached)."""
+    """A newly applied item transition: its event and the rows as they now are (detached;
+    the item's outputs and supplement only as this transition set them)."""
 
     event: CaseEvent
     case: Case
@@ -68,7 +71,7 @@ def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> ItemW
     connection = session.connection()
     rows = (
         connection.execute(
-            select(ITEM, *(CASE.c[k].label(f"case_{k}") for k in CASE_KEYS))
+            select(*ITEM_COLUMNS, *(CASE.c[k].label(f"case_{k}") for k in CASE_KEYS))
             .join(CASE, CASE.c.id == ITEM.c.case_id)
             .where(ITEM.c.case_id == record.case_id)
         )
@@ -102,7 +105,7 @@ def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> ItemW
         .where(ITEM.c.case_id == record.case_id, ITEM.c.item == record.item)
         .values(**values)
     )
-    item = CaseItem(**{k: current[k] for k in ITEM.c.keys()} | values)
+    item = CaseItem(**{c.key: current[c.key] for c in ITEM_COLUMNS} | values)
     _notify(session, event, case, item, catalog.items[record.item].name, record.reason)
     return ItemWrite(event, case, item)
 

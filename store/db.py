@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 import store.models  # noqa: F401  (registers the tables)
+from core.filemodes import private_file
 
 
 def make_engine(url: str, traced: bool = False) -> Engine:
@@ -24,8 +25,9 @@ def make_engine(url: str, traced: bool = False) -> Engine:
     """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if path and path != ":memory:" and not path.startswith("file:"):
+            # owner-only from the start: SQLite gives the -wal and -shm files its mode
+            private_file(Path(path))
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
         )
@@ -89,6 +91,7 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield
         return
+    private_file(Path(f"{database}.lock"))
     with open(f"{database}.lock", "a") as lock:  # SQLite: a file lock beside the database
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield

@@ -9,6 +9,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from activities.models import CaseStatus, EventKind, ItemStatus
+from store.sealed import SealedJSON
 
 
 def utcnow() -> datetime:
@@ -53,6 +54,25 @@ class User(SQLModel, table=True):
     resident_id: str | None = Field(default=None, max_length=18, description="Registry key")
     credit_code: str | None = Field(default=None, max_length=18, description="For businesses")
     email: str | None = Field(default=None, max_length=254, description="For notifications")
+    # sign-in security (core/sign_in.py): tokens of an older version are refused; disabled
+    # users cannot sign in (users are never deleted); the TOTP secret sealed with the key ring
+    token_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    disabled: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    totp_sealed: bytes | None = Field(default=None, description="Sealed TOTP secret")
+    totp_last_step: int | None = Field(default=None, description="Last TOTP step used")
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Failed sign-ins per account name or client address (`kind` "account" or "client"),
+    kept in the database so a lock holds across restarts and API processes."""
+
+    __tablename__ = "sign_in_throttle"
+
+    kind: str = Field(primary_key=True, max_length=16)
+    key: str = Field(primary_key=True, max_length=128)
+    failures: int = 0
+    last_failure: datetime = _ts(nullable=False)
+    locked_until: datetime | None = _ts(nullable=True)
 
 
 class Case(SQLModel, table=True):
@@ -72,7 +92,7 @@ class Case(SQLModel, table=True):
     request_hash: str = Field(max_length=64)
     status: CaseStatus = Field(default=CaseStatus.submitted, index=True)
     reason: str | None = None
-    form: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    form: dict[str, Any] = Field(sa_column=Column(SealedJSON("case.form"), nullable=False))
     submitted_at: datetime = _ts(nullable=False, index=True)
     started_at: datetime | None = _ts(nullable=True)  # its workflow started (workflow time)
     completed_at: datetime | None = _ts(nullable=True)
@@ -86,6 +106,8 @@ class Case(SQLModel, table=True):
     department_days: float = 0.0
     breaches: int = 0
     undone: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # when retention erased its personal data (store/retention.py); its figures stay
+    erased_at: datetime | None = _ts(nullable=True)
 
 
 # Items waiting for a department or the applicant (the partial index below).
@@ -118,7 +140,9 @@ class CaseItem(SQLModel, table=True):
     department: str = Field(index=True, max_length=64)
     mode: str = Field(max_length=16)
     status: ItemStatus = Field(default=ItemStatus.pending, index=True)
-    outputs: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    outputs: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(SealedJSON("case_item.outputs"), nullable=False)
+    )
     reason: str | None = None
     reason_code: str | None = Field(default=None, max_length=64)
     decided_by: str | None = None
@@ -134,7 +158,9 @@ class CaseItem(SQLModel, table=True):
     breached: bool = False
     reminded_at: datetime | None = _ts(nullable=True)
     escalated_at: datetime | None = _ts(nullable=True)
-    supplement: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    supplement: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(SealedJSON("case_item.supplement"))
+    )
 
 
 class CaseEvent(SQLModel, table=True):
@@ -149,7 +175,9 @@ class CaseEvent(SQLModel, table=True):
     kind: EventKind
     at: datetime = _ts(nullable=False)
     actor: str | None = Field(default=None, max_length=64)
-    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    detail: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(SealedJSON("case_event.detail"), nullable=False)
+    )
 
 
 # -- pre-aggregated figures of the reform dashboard (store/rollups.py keeps them) ---------
@@ -255,7 +283,7 @@ class Notification(SQLModel, table=True):
     applicant_id: int | None = Field(default=None, index=True)
     department: str | None = Field(default=None, index=True, max_length=64)
     kind: EventKind
-    text: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    text: dict[str, str] = Field(sa_column=Column(SealedJSON("notification.text"), nullable=False))
     created_at: datetime = _ts(nullable=False)
     sent_at: datetime | None = _ts(nullable=True)
 
@@ -270,7 +298,9 @@ class SimulatedIssue(SQLModel, table=True):
     department: str = Field(max_length=64)
     case_id: str = Field(max_length=64, index=True)
     item: str = Field(max_length=64)
-    outputs: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    outputs: dict[str, str] = Field(
+        sa_column=Column(SealedJSON("simulated_issue.outputs"), nullable=False)
+    )
     issued_at: datetime = _ts(nullable=False)
     # A back-end that takes time issues at this time (workflow time); None: at once.
     ready_at: datetime | None = _ts(nullable=True)
@@ -304,6 +334,32 @@ class Span(SQLModel, table=True):
     links: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)
     )
+
+
+class AuditEvent(SQLModel, table=True):
+    """One row of the append-only audit trail (store/audit.py writes and verifies it).
+
+    `hash` is SM3(prev_hash ‖ the row's canonical JSON); the database refuses UPDATE and
+    DELETE of these rows (migration 0005). `detail` never holds personal data.
+    """
+
+    __tablename__ = "audit_event"
+
+    seq: int = Field(primary_key=True)  # strictly increasing, gapless: 1, 2, 3, ...
+    at: datetime = _ts(nullable=False, index=True)
+    actor_id: int | None = None
+    actor_name: str = Field(default="", max_length=64, index=True)
+    role: str = Field(default="", max_length=16)
+    department: str = Field(default="", max_length=64)
+    action: str = Field(max_length=64, index=True)
+    object_type: str = Field(default="", max_length=32)
+    object_id: str = Field(default="", max_length=128, index=True)
+    outcome: str = Field(default="success", max_length=8)
+    client: str = Field(default="", max_length=64)
+    request_id: str = Field(default="", max_length=64)
+    detail: str = ""
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
 
 
 # The case tables as Core tables, for statements that need no ORM objects.

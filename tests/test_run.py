@@ -4,6 +4,7 @@ component cleanly, and the next run finds the case where it was and finishes it.
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -98,10 +99,23 @@ class Platform:
         return case
 
 
+def private_modes(data: Path) -> dict[str, str]:
+    """Files and folders under `data` that others than the owner may read (name: mode)."""
+    return {
+        str(path.relative_to(data)): oct(stat.S_IMODE(path.stat().st_mode))
+        for path in [data, *data.rglob("*")]
+        if not path.is_symlink() and stat.S_IMODE(path.stat().st_mode) & 0o077
+    }
+
+
 def test_ctrl_c_stops_everything_and_the_next_run_finds_the_case(tmp_path: Path) -> None:
     platform = Platform(tmp_path)
+    tmp_path.chmod(0o755)  # as `mkdir data` leaves it under the usual umask
     platform.start()
     try:
+        # the data folder, the read model and the dev server's temporal.db: owner-only
+        assert {"onego.db", "temporal.db"} <= {p.name for p in tmp_path.iterdir()}
+        assert private_modes(tmp_path) == {}
         applicant = platform.login("applicant")
         created = platform.http.post(
             "/cases",
@@ -126,7 +140,11 @@ def test_ctrl_c_stops_everything_and_the_next_run_finds_the_case(tmp_path: Path)
         for call, body in (("claim", {}), ("decision", {"decision": "approve"})):
             response = platform.http.post(f"/tasks/{task['id']}/{call}", json=body, headers=clerk)
             assert response.status_code == 200, response.text
-        after = platform.wait_case(applicant, case_id, 10)
+        platform.wait_case(applicant, case_id, 10)
+        deadline = time.monotonic() + 30  # the case's own row is written after its items'
+        while (after := platform.case(applicant, case_id))["status"] == "running":
+            assert time.monotonic() < deadline, after
+            time.sleep(0.3)
         assert after["status"] == "completed"
     finally:
         platform.ctrl_c()

@@ -22,6 +22,7 @@ import workflows.scenario
 from core.settings import Settings
 from store.db import create_schema, make_engine
 from store.models import Role, SimulatedIssue
+from tests.conftest import TEST_DATA_KEYS
 from tests.helpers import INDEPENDENT_OF_REGISTRATION, own_queues, running_api
 from worker import cache_workflow_bytecode
 from workflows import case_workflow_id
@@ -72,6 +73,7 @@ def worker_env(dev_env: WorkflowEnvironment, tmp_path: Path) -> Iterator[tuple[d
         data_dir=tmp_path / "data",
         secret_key=uuid.uuid4().hex,
         sim_latency_ms=300,
+        data_keys=TEST_DATA_KEYS,  # the worker process seals as the test's client does
     )
     env = {
         **os.environ,
@@ -83,6 +85,7 @@ def worker_env(dev_env: WorkflowEnvironment, tmp_path: Path) -> Iterator[tuple[d
         "DEPARTMENT_QUEUE_PREFIX": settings.department_queue_prefix,
         "SIM_LATENCY_MS": str(settings.sim_latency_ms),
         "DATA_DIR": str(settings.data_dir),
+        "DATA_KEYS": settings.data_keys,
     }
     env.pop("CATALOG_DIR", None)
     yield env, settings

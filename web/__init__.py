@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from web import applicant, auth, inbox, manager, notice
+from web import applicant, audit, auth, inbox, manager, notice
 from web.common import (
     HERE,
     LoginRequired,
@@ -20,13 +20,21 @@ from web.common import (
     login_redirect,
 )
 
-ROUTERS = (auth.router, notice.router, applicant.router, inbox.router, manager.router)
+ROUTERS = (
+    auth.router,
+    notice.router,
+    applicant.router,
+    inbox.router,
+    manager.router,
+    audit.router,
+)
 
 
 def install(app: FastAPI) -> None:
     """Add the pages, their static files under /static and their error pages to `app`."""
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(csrf_protected)])
+    app.middleware("http")(auth.renew_session)  # the web session's idle timeout
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(LoginRequired)

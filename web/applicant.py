@@ -22,6 +22,7 @@ from forms.messages import Problem
 from forms.prefill import prefill
 from forms.unified import CompiledForm, compile_form
 from routers import cases as case_api
+from routers.audit import Auditor
 from routers.deps import (
     CatalogDep,
     CookieUser,
@@ -136,7 +137,7 @@ async def apply(
     key = str(posted.get("idempotency_key") or "")[:128] or None
     try:
         assert user.id is not None
-        case, _ = await submit(
+        case, created = await submit(
             session,
             temporal,
             catalog,
@@ -162,7 +163,9 @@ async def apply(
             key=key or uuid.uuid4().hex,
             problems=exc.problems,
         )
-    return redirect(f"/cases/{case.id}?msg=submitted")
+    case_id = case.id
+    await run_in_threadpool(case_api.submitted, Auditor(request, session), user, case_id, created)
+    return redirect(f"/cases/{case_id}?msg=submitted")
 
 
 def _raw(posted: FormData) -> dict[str, Any]:
@@ -205,7 +208,8 @@ def _case_page(
     message: Any = None,
     status_code: int = 200,
 ) -> Response:
-    case = _visible(session, catalog, case_id, user)
+    with Auditor(request, session).watched(user, "case.view", "case", case_id):
+        case = _visible(session, catalog, case_id, user)
     context = _case_view(catalog, case)
     form = compile_form(case.scenario, case.scenario_version, catalog)
     stored = session.get(Case, case_id)
@@ -264,7 +268,8 @@ async def supplement(
     )
     again = partial(_case_page, request, user, session, catalog, case_id)
     try:
-        await case_api.supplement(case_id, body, user, session, temporal, catalog)
+        audit = Auditor(request, session)
+        await case_api.supplement(case_id, body, user, session, temporal, catalog, audit)
     except SubmissionRejected as exc:
         return await run_in_threadpool(
             again, problems=exc.problems, values=_raw(posted), status_code=422
@@ -288,7 +293,8 @@ async def withdraw(
     reason = str(posted.get("reason") or "").strip()[:500] or "-"
     await run_in_threadpool(_visible, session, catalog, case_id, user)
     try:
-        await case_api.withdraw(case_id, WithdrawCreate(reason=reason), user, session, temporal)
+        body = WithdrawCreate(reason=reason)
+        await case_api.withdraw(case_id, body, user, session, temporal, Auditor(request, session))
     except HTTPException as exc:
         again = partial(_case_page, request, user, session, catalog, case_id)
         return await run_in_threadpool(again, message=refusal(exc), status_code=exc.status_code)
@@ -298,6 +304,6 @@ async def withdraw(
 def _visible(session: SessionDep, catalog: Catalog, case_id: str, user: User) -> CasePublic:
     """The case through the API's own visibility rule; anything else is "not found"."""
     try:
-        return case_api.get_case(case_id, user, session, catalog)
+        return case_api.visible_case(session, catalog, case_id, user)
     except HTTPException:
         raise not_found() from None

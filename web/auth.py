@@ -1,14 +1,17 @@
 """Signing in and out in the browser: the API's token, kept in an HttpOnly cookie."""
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from core.security import create_token
+from core.settings import Settings
+from core.sign_in import SignIn, SignInRefused, end_tokens, web_token
+from routers.auth import HashGateDep, attempt_of
 from routers.deps import TOKEN_COOKIE, CookieUser, SessionDep, SettingsDep
+from store.audit import audit_request
 from store.models import Role, User
-from store.users import authenticate
 from web.common import STAFF, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -16,9 +19,11 @@ router = APIRouter(include_in_schema=False)
 
 def home_of(user: User) -> str:
     """Where a user starts: department staff in their inbox, managers at the dashboard,
-    everyone else at the services."""
+    auditors at the audit trail, everyone else at the services."""
     if user.role in (Role.manager, Role.admin):
         return "/dashboard"
+    if user.role is Role.auditor:
+        return "/audit"
     return "/inbox" if user.role in STAFF else "/"
 
 
@@ -40,31 +45,67 @@ def login(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    gate: HashGateDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
+    totp: Annotated[str, Form(max_length=16)] = "",
     next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    """Check the password and keep the same token as /api/v1/auth/token in a cookie."""
-    user = authenticate(session, username, password)
-    if user is None:
-        context = {"next": _safe_next(next) or "", "failed": True, "username": username}
-        return render(request, "login.html", context, status_code=401)
-    token = create_token(str(user.id), settings.resolved_secret_key, settings.token_minutes)
+    """Check the password (and the TOTP code of enrolled staff) like /api/v1/auth/token and
+    keep a web session token in a cookie; refusals show their bilingual message."""
+    try:
+        user = SignIn(session, settings, gate, attempt_of(request, username, password, totp)).run()
+    except SignInRefused as refused:
+        context = {
+            "next": _safe_next(next) or "",
+            "failed": True,
+            "error": refused.message,
+            "username": username,
+        }
+        page = render(request, "login.html", context, status_code=refused.status)
+        page.headers.update(refused.headers)
+        return page
     response = redirect(_safe_next(next) or home_of(user))
+    _set_session_cookie(request, response, settings, web_token(user, settings))
+    return response
+
+
+def _set_session_cookie(
+    request: Request, response: Response, settings: Settings, token: str
+) -> None:
     response.set_cookie(
         TOKEN_COOKIE,
         token,
-        max_age=settings.token_minutes * 60,
+        max_age=round(min(settings.session_idle_minutes, settings.token_minutes) * 60),
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
     )
+
+
+async def renew_session(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """Middleware: a page that found a valid session cookie re-issues it (a fresh idle
+    timeout), unless the page itself set or removed the cookie (sign-in, sign-out)."""
+    response = await call_next(request)
+    token = getattr(request.state, "session_token", None)
+    cookies = response.headers.getlist("set-cookie")
+    if token and not any(c.startswith(f"{TOKEN_COOKIE}=") for c in cookies):
+        _set_session_cookie(request, response, request.app.state.settings, token)
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
-    """Forget the token."""
+def logout(request: Request, session: SessionDep, user: CookieUser) -> Response:
+    """Sign out: the session's token, and every other token of the user, stop working."""
+    if user is not None:
+        end_tokens(user)
+        session.add(user)
+        audit_request(
+            session, request, user, "auth.sign_out", object_type="user", object_id=str(user.id)
+        )
+        session.commit()
     response = redirect("/")
     response.delete_cookie(TOKEN_COOKIE)
     return response

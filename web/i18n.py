@@ -44,6 +44,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.password": ("密码", "Password"),
     "login.submit": ("登录", "Sign in"),
     "login.failed": ("用户名或密码错误", "Wrong username or password"),
+    "login.totp": ("动态码", "Authenticator code"),
+    "login.totp_hint": (
+        "已启用双因素认证的工作人员填写身份验证器中的 6 位数字，其他用户留空",
+        "Staff with two-factor sign-in: the 6 digits of your authenticator app; others leave empty",
+    ),
     "login.required": ("请先登录", "Please sign in first"),
     "login.signed_in_as": ("当前用户：{name}", "Signed in as {name}"),
     # errors
@@ -496,6 +501,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{start} → {end}（{days} 个工作日）",
         "{start} → {end} ({days} working days)",
     ),
+    # the audit trail (auditor role)
+    "nav.audit": ("审计日志", "Audit trail"),
+    "audit.title": ("审计日志", "Audit trail"),
+    "audit.intro": (
+        "每条记录以 SM3 哈希与上一条链接，只能追加，不能修改或删除；"
+        "时间为北京时间，筛选日期按 UTC。",
+        "Each row is linked to the one before by an SM3 hash and can only be appended, never"
+        " changed or deleted; times in China time, the date filters in UTC.",
+    ),
+    "audit.from": ("起始日期", "From"),
+    "audit.to": ("截止日期", "To"),
+    "audit.actor": ("操作人", "Actor"),
+    "audit.action": ("操作", "Action"),
+    "audit.object": ("对象", "Object"),
+    "audit.filter": ("筛选", "Filter"),
+    "audit.seq": ("序号", "Seq"),
+    "audit.at": ("时间", "Time"),
+    "audit.role": ("角色", "Role"),
+    "audit.outcome": ("结果", "Outcome"),
+    "audit.client": ("来源地址", "Client"),
+    "audit.detail": ("说明", "Detail"),
+    "audit.hash": ("哈希", "Hash"),
+    "audit.none": ("没有符合条件的记录。", "No rows match."),
+    "audit.next": ("下一页", "Next page"),
+    "audit.outcome.success": ("成功", "success"),
+    "audit.outcome.failure": ("失败", "failure"),
+    "audit.outcome.denied": ("拒绝", "denied"),
 }
 
 

@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from catalog.loader import Catalog
 from catalog.models import FieldType, Text
 from forms.messages import problems_from
+from routers.audit import Auditor
 from routers.deps import CatalogDep, SessionDep, TemporalDep
 from routers.schemas import DecisionCreate
 from routers.tasks import claim_task, decide_task, department_task, department_tasks, review_row
@@ -103,9 +104,10 @@ def _task_page(
     message: Text | None = None,
     status_code: int = 200,
 ) -> Response:
-    task = department_task(session, catalog, task_id)
-    if task is None or task.department != user.department:
-        raise not_found()
+    with Auditor(request, session).watched(user, "task.view", "task", str(task_id)):
+        task = department_task(session, catalog, task_id)
+        if task is None or task.department != user.department:
+            raise not_found()
     case = session.get(Case, task.case_id)
     assert case is not None
     spec = catalog.spec(case.scenario, case.scenario_version)
@@ -168,7 +170,7 @@ async def claim(
     row = await run_in_threadpool(_own_row, session, task_id, user)
     again = partial(_task_page, request, user, session, catalog, task_id)
     try:
-        await claim_task(temporal, row, user, assignee)
+        await claim_task(temporal, row, user, Auditor(request, session), assignee)
     except HTTPException as exc:
         return await run_in_threadpool(again, refusal(exc), exc.status_code)
     if assignee and posted.get("back") == "inbox":
@@ -224,7 +226,7 @@ async def decide(
     except ValidationError as exc:
         return await run_in_threadpool(again, _input_problems(exc), 422)
     try:
-        await decide_task(temporal, row, user, body)
+        await decide_task(temporal, row, user, body, Auditor(request, session))
     except HTTPException as exc:
         return await run_in_threadpool(again, refusal(exc), exc.status_code)
     return redirect(f"/inbox?msg={body.decision.value}")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from catalog.loader import Catalog
+from routers.audit import Auditor
 from routers.deps import CatalogDep, SessionDep
 from routers.metrics import MAX_DAYS, known_scenario, period_of
 from store import dashboard as figures
@@ -77,9 +78,10 @@ def trace_page(
     case_id: str, request: Request, user: Manager, session: SessionDep, catalog: CatalogDep
 ) -> Response:
     """One case's SLA trace: a Gantt of its items across departments."""
-    trace = figures.case_trace(session, case_id, catalog)
-    if trace is None:
-        raise PageError(404, split_bilingual("没有该办件 / There is no such case"))
+    with Auditor(request, session).watched(user, "trace.view", "case", case_id):
+        trace = figures.case_trace(session, case_id, catalog)
+        if trace is None:
+            raise PageError(404, split_bilingual("没有该办件 / There is no such case"))
     lang = lang_of(request)
     context = {
         "trace": trace,

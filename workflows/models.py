@@ -44,6 +44,17 @@ class SupplementRequest(BaseModel):
     note: str = Field(min_length=1, description="What is wrong, for the applicant.")
 
 
+class Actor(BaseModel):
+    """Who acts, as the API authenticated them. It travels inside the update's payload, which
+    the payload codec seals (core/codec.py): a caller without the data key cannot make one the
+    worker accepts. Optional, so updates recorded before it was added still decode."""
+
+    user_id: int
+    username: str
+    role: str
+    department: str | None = None
+
+
 class DecideInput(BaseModel):
     """A clerk's decision on a reviewed item, delivered as a validated update."""
 
@@ -55,6 +66,7 @@ class DecideInput(BaseModel):
     reason: str | None = None
     data: dict[str, str] = Field(default_factory=dict, description="Review data for approval.")
     supplement: SupplementRequest | None = None
+    actor: Actor | None = None
 
 
 class DecideResult(BaseModel):
@@ -71,6 +83,7 @@ class ClaimInput(BaseModel):
     department: str
     supervisor: bool = False
     assignee: str | None = None
+    actor: Actor | None = None
 
 
 class ClaimResult(BaseModel):
@@ -84,10 +97,12 @@ class SupplementInput(BaseModel):
     item: str
     fields: dict[str, Any] = Field(default_factory=dict)
     materials: list[str] = Field(default_factory=list)
+    actor: Actor | None = None
 
 
 class WithdrawInput(BaseModel):
     reason: str = Field(min_length=1)
+    actor: Actor | None = None
 
 
 class ItemProgress(BaseModel):

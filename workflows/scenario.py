@@ -68,6 +68,19 @@ def _refuse(zh: str, en: str, kind: str) -> ApplicationError:
     return ApplicationError(f"{zh} / {en}", type=kind, non_retryable=True)
 
 
+def _check_actor(input: ClaimInput | DecideInput) -> None:
+    """The clerk and department an update names must be those of the actor the API
+    authenticated (sealed with the update); updates recorded without an actor predate it."""
+    actor = input.actor
+    if actor is not None and (actor.username, actor.department or "") != (
+        input.clerk,
+        input.department,
+    ):
+        raise _refuse(
+            "操作人与登录用户不符", "the clerk named is not the signed-in user", "ActorMismatch"
+        )
+
+
 @workflow.defn
 class ScenarioWorkflow:
     """Runs every item of a scenario version as soon as the items it depends on are done.
@@ -151,6 +164,7 @@ class ScenarioWorkflow:
 
     @claim.validator
     def validate_claim(self, input: ClaimInput) -> None:
+        _check_actor(input)
         review = self._open_review(input.item, input.department)
         if input.assignee and not input.supervisor:
             raise _refuse(
@@ -172,6 +186,7 @@ class ScenarioWorkflow:
 
     @decide.validator
     def validate_decide(self, input: DecideInput) -> None:
+        _check_actor(input)
         review = self._open_review(input.item, input.department)
         if review.holder != input.clerk:
             raise _refuse("请先领取该任务", "claim the task before deciding it", "TaskNotHeld")

@@ -54,7 +54,10 @@ async def test_newborn_case_from_form_to_completion(api: Api, workers: Workers) 
     assert "birth_certificate_no" in waiting["outputs"]
     assert "citizen_id" not in waiting["outputs"]
 
-    task = await api.open_task(clerk, case_id)
+    listed = await api.open_task(clerk, case_id)  # lists mask personal values
+    opened = await api.http.get(f"/api/v1/tasks/{listed['id']}", headers=clerk.headers)
+    assert opened.status_code == 200, opened.text
+    task = opened.json()  # the task itself shows what its item needs whole
     assert task["item"] == "household_registration"
     assert task["department"] == "public-security"
     assert task["upstream"] == {"birth_certificate_no": waiting["outputs"]["birth_certificate_no"]}

@@ -19,8 +19,8 @@ from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
-from core.security import create_token
 from core.settings import Settings
+from core.sign_in import web_token
 from routers.deps import TOKEN_COOKIE
 from store.models import Role, User
 from store.users import add_user
@@ -155,8 +155,7 @@ class Visitor:
         """Signed in without the login page (tested elsewhere): the same token in the cookie."""
         with Session(self.site.engine) as session:
             user = session.exec(select(User).where(User.username == username)).one()
-        settings = self.site.settings
-        token = create_token(str(user.id), settings.resolved_secret_key, settings.token_minutes)
+        token = web_token(user, self.site.settings)
         await self.context.add_cookies(
             [{"name": TOKEN_COOKIE, "value": token, "url": self.site.url, "httpOnly": True}]
         )

@@ -8,6 +8,11 @@ systems take time (`SLOW`), so the runs wait for them on timers. Sets are number
 they were recorded. `test_replay.py` replays every set against the current workflow code, so
 a change that breaks running cases fails the suite until it is guarded with
 `workflow.patched()`. Sets are kept: cases started under old code may still be running.
+
+Histories are recorded plain (pydantic_data_converter, no payload codec): a sealed set could
+only be replayed with its key committed beside it, which would teach nothing and put a key in
+the repository. test_replay.py replays them in the codec's migration mode. The runs hold only
+synthetic test data.
 """
 
 import asyncio

@@ -20,7 +20,7 @@ from core.submission import submit
 from store.db import create_schema, make_engine
 from store.models import CaseItem, Role, SimulatedIssue
 from store.users import add_user
-from tests.conftest import Workers
+from tests.conftest import TEST_DATA_KEYS, Workers
 from tests.helpers import newborn_form, own_queues, unique, wait_until
 from workflows import case_workflow_id
 from workflows.models import ClaimInput, DecideInput, Decision, ScenarioResult
@@ -121,6 +121,7 @@ async def test_workflow_worker_and_department_workers_in_separate_processes(
         "DEPARTMENT_QUEUE_PREFIX": queues.department_prefix,
         "DATA_DIR": str(tmp_path),
         "TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
+        "DATA_KEYS": TEST_DATA_KEYS,  # the workers seal as the test's client does
     }
     commands = [
         ["--workflows-only"],

@@ -1,13 +1,20 @@
-"""Stored histories of ScenarioWorkflow replay on the current code (determinism guard)."""
+"""Stored histories of ScenarioWorkflow replay on the current code (determinism guard).
+
+The stored sets are plain JSON (recorded before payload encryption, and record_histories.py
+keeps recording plain: a sealed set would need its key committed beside it). They replay
+with the sealed converter in migration mode (`plain_accepted`), the mode a deployment keeps
+while cases started before the switch still run; without it they are refused.
+"""
 
 import json
 from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from core.codec import codec_of, sealed_converter
+from core.keyring import DataKey, KeyRing
 from workflows.scenario import READ_MODEL_BATCHES, ScenarioWorkflow
 
 FOLDER = Path(__file__).parent / "histories"
@@ -15,6 +22,8 @@ SETS = sorted(p for p in FOLDER.iterdir() if p.is_dir())
 HISTORIES = sorted(FOLDER.glob("*/*.json"))
 RUNS = {"approved", "supplemented", "rejected", "withdrawn"}
 PATCH = "core_patch"  # the marker that `workflow.patched()` records
+_KEY = DataKey.new("SM4-GCM")
+RING = KeyRing([_KEY], _KEY.id)
 
 
 @pytest.mark.parametrize("folder", SETS, ids=[p.name for p in SETS])
@@ -36,9 +45,22 @@ def test_the_newest_set_takes_the_newest_patch():
 @pytest.mark.parametrize("path", HISTORIES, ids=[f"{p.parent.name}/{p.stem}" for p in HISTORIES])
 async def test_history_replays(path: Path):
     history = WorkflowHistory.from_json(f"case-{path.stem}", path.read_text())
-    replayer = Replayer(workflows=[ScenarioWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[ScenarioWorkflow], data_converter=sealed_converter(RING, plain_accepted=True)
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure
+
+
+async def test_a_plain_history_is_refused_outside_the_migration_mode():
+    """By default a plain payload does not decode: the workflow's plain input is refused."""
+    path = SETS[0] / "approved.json"
+    history = WorkflowHistory.from_json(f"case-{path.stem}", path.read_text())
+    strict = sealed_converter(RING)
+    replayer = Replayer(workflows=[ScenarioWorkflow], data_converter=strict)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is not None
+    assert codec_of(strict).plain_seen > 0
 
 
 def test_the_newest_set_waits_for_a_department_that_issues_later():

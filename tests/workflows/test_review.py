@@ -2,7 +2,6 @@
 supplements with the clock stopped, claims, rejection with compensation, withdrawal."""
 
 import copy
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,7 +21,7 @@ from core.settings import Settings
 from core.submission import submit
 from store.models import Audience, Case, CaseEvent, CaseItem, Notification, Role, SimulatedIssue
 from store.users import add_user
-from tests.conftest import Workers
+from tests.conftest import TEST_CONVERTER, Workers
 from tests.helpers import newborn_form, running_api, unique, wait_until
 from workflows import case_workflow_id
 from workflows.models import (
@@ -291,7 +290,9 @@ async def _saga(handle: WorkflowHandle) -> tuple[list[str], list[str]]:
             attrs = event.activity_task_scheduled_event_attributes
             scheduled[event.event_id] = attrs.activity_type.name
             if attrs.activity_type.name == "revoke_issue":
-                revoked.append(json.loads(attrs.input.payloads[0].data)["item"])
+                # sealed by the payload codec: decode with the session's key ring
+                [arg] = await TEST_CONVERTER.decode([attrs.input.payloads[0]], [dict])
+                revoked.append(arg["item"])
         elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
             name = scheduled[event.activity_task_completed_event_attributes.scheduled_event_id]
             if name in COMPENSABLE:

@@ -17,9 +17,10 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     # SQLite keeps the role as text without a check; PostgreSQL has a native enum type.
+    # PostgreSQL 12+ adds an enum value inside a transaction (create_schema runs every
+    # migration in one); the value cannot be used before that transaction commits.
     if op.get_bind().dialect.name == "postgresql":
-        with op.get_context().autocommit_block():
-            op.execute("ALTER TYPE role ADD VALUE IF NOT EXISTS 'auditor'")
+        op.execute("ALTER TYPE role ADD VALUE IF NOT EXISTS 'auditor'")
 
 
 def downgrade() -> None:

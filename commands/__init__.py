@@ -1,0 +1,1 @@
+"""onego CLI command groups, each a typer sub-app attached in cli.py."""
