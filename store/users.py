@@ -21,6 +21,7 @@ DEMO_USERS: list[tuple[str, Role, str | None, str]] = [
     ("supervisor-public-security", Role.supervisor, "public-security", "公安科长 Police lead"),
     ("manager", Role.manager, None, "管理者 Manager"),
     ("admin", Role.admin, None, "管理员 Administrator"),
+    ("auditor", Role.auditor, None, "审计员 Auditor"),
 ]
 
 
