@@ -1,33 +1,40 @@
 """The onego HTTP API (FastAPI): applicants, departments, managers, admin under /api/v1."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import HTTPException, RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlmodel import Session
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException
 from temporalio.client import Client
 
 from catalog.loader import get_catalog
 from catalog.models import Text
-from core import telemetry
+from core import backpressure, telemetry
+from core.bounds import RequestBounds, is_nul_refused, nul_refused
 from core.headers import SecurityHeaders
 from core.limits import BodySizeLimit
 from core.prometheus import registry_for
+from core.reconciler import Reconciler
 from core.security import dummy_hash
 from core.settings import Settings, get_settings
-from core.submission import SubmissionRejected, resume_unstarted
-from core.temporal import connect
+from core.submission import SubmissionRejected
+from core.temporal import TemporalUnavailable, connect, use_deadlines
 from forms.messages import problems_from
 from registries.embedded import EmbeddedRegistries
 from registries.http import HttpRegistries
 from routers import audit, auth, cases, codec, exchange, metrics, prometheus, scenarios, tasks
+from routers.responses import EVERY
 from routers.schemas import ErrorResponse
+from routers.workflow_calls import RETRY_AFTER_S, unavailable_text
 from store import sealed
-from store.db import create_schema, make_engine
+from store.db import PoolSizing, create_schema, make_engine
 from web import install as install_web
+from web.common import invalid_page_request, is_page
 
 log = logging.getLogger("onego.api")
 
@@ -53,8 +60,11 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         app.state.catalog = get_catalog(settings.catalog_dir)
         sealed.use_settings(settings)  # the read model's sealed columns
         app.state.engine = make_engine(
-            settings.resolved_database_url, traced=settings.otel_sql_spans
+            settings.resolved_database_url,
+            traced=settings.otel_sql_spans,
+            pool=PoolSizing.of(settings),
         )
+        backpressure.configure(app, settings)  # the thread limiter and the database gate
         create_schema(app.state.engine)
         dummy_hash()  # made now: the first unknown name's sign-in costs what the others do
         app.state.prometheus = registry_for(app.state.engine)
@@ -68,13 +78,20 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
             if settings.registry_url
             else app.state.embedded_registries
         )
-        with Session(app.state.engine) as session:
-            resumed = await resume_unstarted(
-                session, app.state.temporal, app.state.catalog, settings.queues
-            )
-        if resumed:
-            log.warning("started the workflows of %d submitted cases", resumed)
+        use_deadlines(settings)  # every Temporal call of this process is bounded
+        # cases stored but not started (Temporal not answering, a crash): started within
+        # seconds, now and every RECONCILE_SECONDS (core/reconciler.py)
+        reconciler = Reconciler(
+            app.state.engine,
+            app.state.temporal,
+            app.state.catalog,
+            settings.queues,
+            settings.reconcile_seconds,
+        )
+        reconciling = asyncio.create_task(reconciler.run(), name="reconciler")
         yield
+        reconciling.cancel()
+        await asyncio.gather(reconciling, return_exceptions=True)
         if isinstance(app.state.registries, HttpRegistries):
             await app.state.registries.aclose()
         app.state.engine.dispose()
@@ -93,9 +110,12 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
             {"name": "auth", "description": "Bearer tokens (OAuth2 password flow)"},
         ],
     )
+    app.add_middleware(RequestBounds)  # inside BodySizeLimit: reads bodies already capped
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, hsts=settings.tls_terminated)  # outermost: 413 too
     telemetry.instrument_app(app)
+
+    backpressure.install(app, settings)  # 503 + Retry-After when the database is saturated
 
     @app.exception_handler(SubmissionRejected)
     async def rejected(_: Request, exc: SubmissionRejected) -> JSONResponse:
@@ -115,8 +135,16 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
             exc.problems,
         )
 
+    @app.exception_handler(TemporalUnavailable)
+    async def temporal_unavailable(_: Request, exc: TemporalUnavailable) -> JSONResponse:
+        response = _error(503, "temporal_unavailable", unavailable_text())
+        response.headers["Retry-After"] = RETRY_AFTER_S
+        return response
+
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if is_page(request):
+            return invalid_page_request(request, exc)
         problems = problems_from(exc.errors(), prefix=None)
         return _error(
             422,
@@ -125,8 +153,16 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
             problems,
         )
 
+    @app.exception_handler(DataError)
+    async def nul_in_text(_: Request, exc: DataError) -> Response:
+        if not is_nul_refused(exc):
+            raise exc
+        refused = nul_refused()
+        return Response(refused.body(), refused.status, media_type="application/json")
+
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        # Starlette's own (405, a form of too many parts) as well as FastAPI's
         if isinstance(exc.detail, dict):
             response = JSONResponse(
                 ErrorResponse.model_validate(exc.detail).model_dump(mode="json"),
@@ -140,7 +176,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
 
     v1 = APIRouter(prefix="/api/v1")
     for module in (auth, scenarios, cases, tasks, metrics, audit):
-        v1.include_router(module.router)
+        v1.include_router(module.router, responses=EVERY)
     app.include_router(v1)
     app.include_router(prometheus.router)  # /metrics, outside /api/v1
     app.include_router(codec.router)  # /codec/decode|encode for the Temporal Web UI

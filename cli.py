@@ -2,8 +2,6 @@
 synthetic cases, simulate cases on the time-skipping server."""
 
 import os
-import socket
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -12,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from catalog.loader import CatalogError, load_catalog
@@ -25,6 +24,7 @@ from core.filemodes import PRIVATE_UMASK, private_folder, tighten
 from core.keyring import keyring_of
 from core.settings import get_settings
 from core.shutdown import stop_on_sigterm
+from core.supervisor import Component, StartFailed, Supervisor, port_ready, temporal_ready
 from store.db import create_schema, make_engine
 from store.users import DEMO_PASSWORD, DEMO_USERS
 
@@ -234,20 +234,10 @@ def simulate(
     console.print(f"report: {result.report}" + (f" · read model: {keep_db}" if keep_db else ""))
 
 
-def _wait_for_port(host: str, port: int, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((host, port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{what} did not open {host}:{port} within {timeout:.0f}s")
-
-
 @app.command()
 def run() -> None:
-    """Start the embedded platform: Temporal dev server, worker and API (Ctrl-C stops all)."""
+    """Start the embedded platform: Temporal dev server, worker and API; restart whichever
+    dies (core/supervisor.py); Ctrl-C stops all."""
     stop_on_sigterm()
     settings = get_settings()
     # files this process and its children (dev server, worker, API) create: owner-only
@@ -257,76 +247,55 @@ def run() -> None:
     keyring_of(settings)  # the key file made once, here: the worker and the API start together
     host, _, port = settings.temporal_address.partition(":")
     prepare_demo_users(_engine(), settings)
-    children: list[subprocess.Popen[bytes]] = []
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-
-    def spawn(command: list[str]) -> None:
-        # In a session of its own: Ctrl-C in a terminal reaches this process alone, which
-        # then stops the children in order.
-        children.append(subprocess.Popen(command, env=env, start_new_session=True))
-
-    try:
-        spawn(
-            [
-                str(BIN / "temporal"),
-                "server",
-                "start-dev",
-                "--db-filename",
-                str(settings.data_dir / "temporal.db"),
-                "--sqlite-pragma",
-                "journal_mode=wal",
-                "--sqlite-pragma",
-                "synchronous=normal",
-                "--ip",
-                host,
-                "--port",
-                port,
-                "--ui-port",
-                str(settings.temporal_ui_port),
-                "--ui-codec-endpoint",  # the UI decodes sealed payloads there (routers/codec.py)
-                f"http://{settings.api_host}:{settings.api_port}/codec",
-                "--log-level",
-                "error",
-            ]
-        )
-        _wait_for_port(host, int(port), 60, "Temporal dev server")
-        spawn([sys.executable, "-m", "worker"])
-        spawn(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "api:create_app",
-                "--host",
-                settings.api_host,
-                "--port",
-                str(settings.api_port),
-            ]
-        )
-        _wait_for_port(settings.api_host, settings.api_port, 60, "API")
-        _banner(
-            settings.api_host,
-            settings.api_port,
-            host,
-            settings.temporal_ui_port,
-            settings.demo_users,
-        )
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        console.print("[red]a component stopped; shutting down[/]")
-    except KeyboardInterrupt:
-        console.print("stopping… / 正在停止…")
-    finally:
-        # the API, then the worker, then the server they use: each stops while it still
-        # reaches the next
-        for child in reversed(children):
-            if child.poll() is None:
-                child.terminate()
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+    server = [
+        str(BIN / "temporal"),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(settings.data_dir / "temporal.db"),
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+        "--ip",
+        host,
+        "--port",
+        port,
+        "--ui-port",
+        str(settings.temporal_ui_port),
+        "--ui-codec-endpoint",  # the UI decodes sealed payloads there (routers/codec.py)
+        f"http://{settings.api_host}:{settings.api_port}/codec",
+        "--log-level",
+        "error",
+    ]
+    api = [sys.executable, "-m", "uvicorn", "--factory", "api:create_app"]
+    api += ["--host", settings.api_host, "--port", str(settings.api_port)]
+    supervisor = Supervisor(
+        [
+            Component("Temporal dev server", server, temporal_ready(host, int(port))),
+            Component("worker", [sys.executable, "-m", "worker"]),
+            Component("API", api, port_ready(settings.api_host, settings.api_port)),
+        ],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        say=lambda event: console.print(event, markup=False, highlight=False, soft_wrap=True),
+    )
+    with supervisor.signals():
+        try:
+            if supervisor.start():
+                _banner(
+                    settings.api_host,
+                    settings.api_port,
+                    host,
+                    settings.temporal_ui_port,
+                    settings.demo_users,
+                )
+                supervisor.watch()
+        except StartFailed as failed:
+            console.print(f"[red]启动失败 / could not start: {escape(str(failed))}[/]")
+            raise typer.Exit(1) from None
+        finally:
+            console.print("stopping… / 正在停止…")
+            supervisor.stop()
 
 
 def _banner(

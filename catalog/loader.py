@@ -16,13 +16,16 @@ from pydantic import BaseModel, ValidationError
 
 from catalog.calendar import WorkCalendar
 from catalog.models import (
+    RULE_ARITY,
     Department,
     FieldDef,
+    FieldType,
     Item,
     Material,
     Registry,
     ResolvedItem,
     ReviewPolicy,
+    RuleKind,
     Scenario,
     ScenarioSpec,
     Section,
@@ -218,7 +221,46 @@ def _check_references(
         ]
     for scenario in scenarios.values():
         problems += _check_scenario(scenario, departments, items, fields)
+        problems += _check_rules(scenario, items, fields)
     return problems
+
+
+DATED = {FieldType.date, FieldType.resident_id}  # what `before` and `not_future` compare
+
+
+def _check_rules(
+    scenario: Scenario, items: dict[str, Item], fields: dict[str, FieldDef]
+) -> list[Problem]:
+    """Every rule and `applicant_is` field: known, on this scenario's form, of a fitting type."""
+    where = (f"scenarios/{scenario.code}.yaml", f"{scenario.code} v{scenario.version}")
+    on_form = {f for e in scenario.items if e.item in items for f in items[e.item].fields}
+    on_form |= {e.when.field for e in scenario.items if e.when}
+
+    def unusable(code: str, what: str, types: set[FieldType]) -> str | None:
+        if code not in fields:
+            return f"{what}: unknown field '{code}'"
+        if code not in on_form:
+            return f"{what}: field '{code}' is not on this scenario's form"
+        if fields[code].type not in types:
+            kinds = " or ".join(sorted(types))
+            return f"{what}: field '{code}' is {fields[code].type}, not {kinds}"
+        return None
+
+    found: list[str | None] = []
+    for number, rule in enumerate(scenario.rules, 1):
+        what = f"rule #{number} ({rule.kind})"
+        if len(rule.fields) != RULE_ARITY[rule.kind]:
+            found.append(f"{what}: takes {RULE_ARITY[rule.kind]} field(s), not {len(rule.fields)}")
+            continue
+        types = DATED if rule.kind is not RuleKind.different else set(FieldType)
+        found += [unusable(code, what, types) for code in rule.fields]
+        known = [fields[c].type for c in rule.fields if c in fields]
+        if rule.kind is RuleKind.different and len(set(known)) > 1:
+            found.append(f"{what}: compares fields of different types")
+    found += [
+        unusable(code, "applicant_is", {FieldType.resident_id}) for code in scenario.applicant_is
+    ]
+    return [Problem(*where, message) for message in found if message]
 
 
 def _check_scenario(
@@ -310,6 +352,11 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
         Problem("fields.yaml", f.code, f"unknown section '{f.section}'")
         for f in fields.values()
         if f.section not in sections
+    ]
+    problems += [
+        Problem("fields.yaml", f.code, f"multiline on a {f.type} field (only string fields)")
+        for f in fields.values()
+        if f.multiline and f.type is not FieldType.string
     ]
     review = _read_one(data_dir / "review.yaml", ReviewPolicy, problems)
     calendar = _read_one(data_dir / "calendar.yaml", WorkCalendar, problems)

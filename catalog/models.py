@@ -86,6 +86,9 @@ class FieldDef(BaseModel):
     pii: PiiClass = PiiClass.none
     options: dict[str, Text] = Field(default_factory=dict, description="For enum fields.")
     max_length: int = 100
+    multiline: bool = Field(
+        False, description="For string fields: several lines (a text area); else one line."
+    )
     min: int | None = None
     max: int | None = None
     not_in_future: bool = False
@@ -207,6 +210,26 @@ class Audience(StrEnum):
     business = "business"
 
 
+class RuleKind(StrEnum):
+    """Cross-field rules of a scenario's form (a resident ID field stands for its birth date)."""
+
+    before = "before"  # fields [a, b]: a's date is before b's
+    not_future = "not_future"  # fields [a]: a's date is today or earlier
+    different = "different"  # fields [a, b]: a and b are not equal
+
+
+RULE_ARITY = {RuleKind.before: 2, RuleKind.not_future: 1, RuleKind.different: 2}
+
+
+class Rule(BaseModel):
+    """One cross-field rule; its problem is located at the last field it names."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: RuleKind
+    fields: tuple[str, ...] = Field(min_length=1, max_length=2)
+
+
 class Scenario(BaseModel):
     """A versioned bundle of items behind one form (一件事)."""
 
@@ -219,6 +242,12 @@ class Scenario(BaseModel):
     stage: Text = Field(description="Life-cycle stage, e.g. 出生 / birth, 准入准营 / market entry.")
     eligibility: list[Text] = Field(default_factory=list)
     items: list[ScenarioItem]
+    rules: list[Rule] = Field(default_factory=list, description="Cross-field rules of the form.")
+    applicant_is: list[str] = Field(
+        default_factory=list,
+        description="Resident ID fields one of which must be the applicant's own, when the "
+        "applicant's account carries a verified resident ID number.",
+    )
     source: Source = Source(illustrative=True)
 
 

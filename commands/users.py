@@ -113,7 +113,13 @@ def users_add(
     password: PasswordOption,
     department: Annotated[str | None, typer.Option(help="Department code (clerks)")] = None,
     email: Annotated[str | None, typer.Option(help="For notifications by e-mail")] = None,
-    resident_id: Annotated[str | None, typer.Option(help="Registry key (applicants)")] = None,
+    resident_id: Annotated[
+        str | None,
+        typer.Option(
+            help="Verified resident ID number (applicants): the registries' key, and a form "
+            "that names its applicant (the newborn's parents) must name this person"
+        ),
+    ] = None,
     credit_code: Annotated[str | None, typer.Option(help="Registry key (businesses)")] = None,
 ) -> None:
     """Create a user with a hashed password (at least 12 characters, not a common one)."""

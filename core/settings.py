@@ -25,6 +25,22 @@ class Settings(BaseSettings):
     )
     temporal_address: str = Field("127.0.0.1:7233", description="host:port of Temporal's frontend.")
     temporal_namespace: str = "default"
+    # deadlines on the API's Temporal calls (core/temporal.py, docs/architecture.md)
+    temporal_call_timeout_s: float = Field(
+        5.0, gt=0, description="Deadline of a workflow start (then 202, started later)."
+    )
+    temporal_update_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="Deadline of an update (claim, decision, supplement, withdrawal): it waits "
+        "for a worker to run the validator and the handler; then 503, outcome unknown.",
+    )
+    reconcile_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="Period of the API's reconciler, which starts the workflow of every case "
+        "stored as submitted for longer than this (core/reconciler.py).",
+    )
     catalog_dir: Path | None = Field(
         None, description="Folder of the catalog's YAML files; empty means the packaged catalog."
     )
@@ -83,6 +99,30 @@ class Settings(BaseSettings):
         "(docs/security.md).",
     )
     max_body_bytes: int = Field(256 * 1024, description="Largest accepted request body.")
+    # database back-pressure (core/backpressure.py, store/db.py, docs/deployment.md)
+    db_pool_size: int = Field(
+        20,
+        ge=1,
+        description="Pooled database connections of the API; it admits this many requests "
+        "with a database session at once, and raises its thread limiter to match.",
+    )
+    db_max_overflow: int = Field(
+        10, ge=0, description="The API's connections beyond the pool (work outside requests)."
+    )
+    db_pool_timeout_s: float = Field(
+        10.0, gt=0, description="How long an API statement waits for a connection; then 503."
+    )
+    db_wait_s: float = Field(
+        10.0,
+        gt=0,
+        description="How long a request waits for a database slot before a 503 with Retry-After.",
+    )
+    sqlite_busy_timeout_s: float = Field(
+        10.0, gt=0, description="How long an API write to SQLite waits for another; then 503."
+    )
+    api_threads: int = Field(
+        40, ge=1, description="Worker threads of the API (anyio's limiter): sync endpoints."
+    )
     registry_url: str = Field(
         "", description="Base URL of the data-exchange service; empty means embedded registries."
     )

@@ -3,14 +3,16 @@
 The order makes duplicates and crashes harmless: the case id is derived from the applicant's
 Idempotency-Key (so a repeated request maps to the same case and workflow id), the row is
 committed before the workflow starts, and starting an already started workflow is a no-op.
-A row whose workflow never started (a crash in between) is started by `resume_unstarted`.
+A row whose workflow did not start (a crash in between, Temporal not answering within the
+start's deadline: `StartDeferred`) is started by the API's reconciler (core/reconciler.py).
 """
 
 import asyncio
 import hashlib
 import json
+import logging
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -18,11 +20,13 @@ from sqlmodel import Session, select
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 
 from activities.models import CaseStatus
 from catalog.loader import Catalog
 from catalog.models import Text
 from catalog.reform import reform_figures
+from core.temporal import TemporalUnavailable, deadline, deadlines
 from forms.messages import Problem
 from forms.prefill import Identity, Prefilled, prefill
 from forms.unified import FormInvalid, compile_form
@@ -34,6 +38,8 @@ from workflows.queues import DEFAULT_QUEUES, TaskQueues
 from workflows.scenario import ScenarioWorkflow
 
 CASE_NAMESPACE = uuid.UUID("6f0b6a0e-5a43-4d52-9a55-0e60c0de0001")
+IDEMPOTENCY_KEY_MAX = 128
+log = logging.getLogger("onego.submission")
 
 
 class SubmissionRejected(Exception):
@@ -43,6 +49,43 @@ class SubmissionRejected(Exception):
         self.problems = problems
         self.status_code = status_code
         super().__init__("; ".join(p.message.en for p in problems))
+
+
+class StartDeferred(Exception):
+    """The case is stored, but Temporal did not start its workflow within the deadline: the
+    reconciler (core/reconciler.py) starts it within seconds. The caller answers 202."""
+
+    def __init__(self, case: Case, created: bool):
+        self.case = case
+        self.created = created
+        super().__init__(f"case {case.id} stored; its workflow starts later")
+
+
+def checked_key(key: str | None) -> str | None:
+    """The Idempotency-Key as given, or None when there is none; a blank one, one longer
+    than 128 characters or one with control characters is refused (400, nothing stored)."""
+    if key is None:
+        return None
+    if key.strip() and len(key) <= IDEMPOTENCY_KEY_MAX and key.isprintable():
+        return key
+    raise SubmissionRejected(
+        [
+            Problem(
+                loc="header.Idempotency-Key",
+                code="invalid_idempotency_key",
+                message=Text(
+                    zh="Idempotency-Key 不能为空、不能只含空白或控制字符，且不超过 128 个字符",
+                    en="The Idempotency-Key header may not be blank, hold control characters "
+                    "or be longer than 128 characters",
+                ),
+                fix=Text(
+                    zh="每份新申请使用一个新的随机值（如 UUID），或不发送该请求头",
+                    en="Send a new random value (a UUID) per application, or no header at all",
+                ),
+            )
+        ],
+        400,
+    )
 
 
 def unknown_scenario(code: str, catalog: Catalog) -> Problem:
@@ -62,18 +105,24 @@ def _request_hash(scenario: str, form: dict[str, Any]) -> str:
 
 
 def validate_submission(
-    catalog: Catalog, scenario: str, form: dict[str, Any], submitted_at: datetime | None = None
+    catalog: Catalog,
+    scenario: str,
+    form: dict[str, Any],
+    submitted_at: datetime | None = None,
+    applicant: str | None = None,
 ) -> ScenarioInput:
     """Validate a submission without side effects; raise `SubmissionRejected` with every problem.
 
     `submitted_at` defaults to now; a caller on another clock (the simulation on the
     time-skipping server) passes that clock's time, so elapsed days are measured on one clock.
+    `applicant` is the account's verified resident ID: the scenario's `applicant_is` fields
+    must name it (forms/rules.py).
     """
     spec = catalog.spec(scenario)
     if spec is None:
         raise SubmissionRejected([unknown_scenario(scenario, catalog)], 404)
     try:
-        clean = compile_form(spec.code, spec.version, catalog).validate(form)
+        clean = compile_form(spec.code, spec.version, catalog).validate(form, applicant)
     except FormInvalid as exc:
         raise SubmissionRejected(exc.problems) from None
     return ScenarioInput(
@@ -188,18 +237,34 @@ def routed(workflow_input: ScenarioInput, queues: TaskQueues) -> ScenarioInput:
 async def start_workflow(
     client: Client, workflow_input: ScenarioInput, queues: TaskQueues = DEFAULT_QUEUES
 ) -> None:
-    """Start the case's workflow; a workflow already started for this case is left as it is."""
+    """Start the case's workflow; a workflow already started for this case is left as it is.
+    `TemporalUnavailable` past the start's deadline (`core.temporal.deadlines`): the start
+    may or may not have been made, and repeating it is harmless."""
+    seconds = deadlines().call_s
     try:
-        await client.start_workflow(
-            ScenarioWorkflow.run,
-            routed(workflow_input, queues),
-            id=case_workflow_id(workflow_input.case_id),
-            task_queue=queues.scenarios,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
+        async with deadline(seconds):
+            await client.start_workflow(
+                ScenarioWorkflow.run,
+                routed(workflow_input, queues),
+                id=case_workflow_id(workflow_input.case_id),
+                task_queue=queues.scenarios,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                rpc_timeout=timedelta(seconds=seconds),
+            )
     except WorkflowAlreadyStartedError:
         pass
+
+
+async def _start_or_defer(
+    client: Client, workflow_input: ScenarioInput, queues: TaskQueues, case: Case, created: bool
+) -> None:
+    """Start a stored case's workflow, or raise `StartDeferred` for the reconciler."""
+    try:
+        await start_workflow(client, workflow_input, queues)
+    except (TemporalUnavailable, RPCError) as err:
+        log.warning("case %s stored, its workflow not started yet: %s", case.id, err)
+        raise StartDeferred(case, created) from err
 
 
 async def submit(
@@ -222,19 +287,24 @@ async def submit(
     Database calls block, so they run in a thread: on the event loop they would stall every
     other request and, once the connection pool is taken, wait for a connection that only
     the stalled requests can give back.
+    A blank or overlong key is refused (`checked_key`); a case stored whose workflow Temporal
+    did not start in time raises `StartDeferred` (stored, started by the reconciler).
     """
+    idempotency_key = checked_key(idempotency_key)
     existing = await asyncio.to_thread(
         find_existing, session, applicant_id, idempotency_key, scenario, form, catalog
     )
     if existing is None:
-        workflow_input = validate_submission(catalog, scenario, form, submitted_at)
+        workflow_input = validate_submission(
+            catalog, scenario, form, submitted_at, (identity or Identity()).resident_id
+        )
         prefilled = await prefill(catalog, workflow_input.spec, registries, identity or Identity())
         case, items, workflow_input = new_case(
             catalog, applicant_id, workflow_input, idempotency_key, prefilled
         )
         if await asyncio.to_thread(_store, session, case, items):
-            await start_workflow(client, workflow_input, queues)
             await asyncio.to_thread(session.refresh, case)
+            await _start_or_defer(client, workflow_input, queues, case, True)
             return case, True
         # The same key raced us to it.
         existing = await asyncio.to_thread(
@@ -242,7 +312,7 @@ async def submit(
         )
         assert existing is not None
     if existing.status is CaseStatus.submitted:
-        await start_workflow(client, workflow_input_of(catalog, existing), queues)
+        await _start_or_defer(client, workflow_input_of(catalog, existing), queues, existing, False)
     return existing, False
 
 
@@ -270,13 +340,3 @@ def workflow_input_of(catalog: Catalog, case: Case) -> ScenarioInput:
         calendar=catalog.calendar,
         review=catalog.review,
     )
-
-
-async def resume_unstarted(
-    session: Session, client: Client, catalog: Catalog, queues: TaskQueues = DEFAULT_QUEUES
-) -> int:
-    """Start the workflow of every case stored as submitted (crash between commit and start)."""
-    pending = session.exec(select(Case).where(Case.status == CaseStatus.submitted)).all()
-    for case in pending:
-        await start_workflow(client, workflow_input_of(catalog, case), queues)
-    return len(pending)

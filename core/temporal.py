@@ -1,11 +1,68 @@
-"""The Temporal client as every onego process creates it."""
+"""The Temporal client as every onego process creates it, and the deadlines of its calls."""
 
-from temporalio.client import Client
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from temporalio.client import Client, RPCTimeoutOrCancelledError
 from temporalio.contrib.opentelemetry import TracingInterceptor
-from temporalio.service import TLSConfig
+from temporalio.service import RPCError, RPCStatusCode, TLSConfig
 
 from core.codec import data_converter
 from core.settings import Settings
+
+# What a call answers when Temporal (its frontend, or the worker an update waits for) does not.
+UNANSWERED = (
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.CANCELLED,
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+)
+
+
+class TemporalUnavailable(Exception):
+    """Temporal did not answer a call within its deadline, or could not be reached."""
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """Seconds a call may take: a start, query or describe (`call_s`), an update (`update_s`,
+    which waits for a worker to run the validator and the handler)."""
+
+    call_s: float = Settings.model_fields["temporal_call_timeout_s"].default
+    update_s: float = Settings.model_fields["temporal_update_timeout_s"].default
+
+
+_deadlines = Deadlines()
+
+
+def use_deadlines(settings: Settings) -> None:
+    """The deadlines of this process's calls (the API sets them from its settings at start,
+    as it sets the read model's keys: one configuration per process)."""
+    global _deadlines
+    _deadlines = Deadlines(settings.temporal_call_timeout_s, settings.temporal_update_timeout_s)
+
+
+def deadlines() -> Deadlines:
+    return _deadlines
+
+
+@asynccontextmanager
+async def deadline(seconds: float) -> AsyncIterator[None]:
+    """Bound a Temporal call as a whole: `TemporalUnavailable` once `seconds` have passed or
+    when Temporal cannot be reached. The SDK's own `rpc_timeout` bounds one attempt only (it
+    retries an unreachable server for about ten seconds, and an update's long poll again and
+    again), hence the outer `asyncio.timeout`. Other RPC errors (NOT_FOUND, ...) pass."""
+    try:
+        async with asyncio.timeout(seconds):
+            yield
+    except (TimeoutError, RPCTimeoutOrCancelledError) as err:
+        raise TemporalUnavailable(f"no answer within {seconds:g} s") from err
+    except RPCError as err:
+        if err.status not in UNANSWERED:
+            raise
+        raise TemporalUnavailable(f"{err.status.name}: {err.message}") from err
 
 
 async def connect(settings: Settings) -> Client:

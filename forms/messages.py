@@ -36,6 +36,26 @@ MESSAGES: dict[str, tuple[Text, Text]] = {
             en="Characters 7-14 must be a real birth date (YYYYMMDD)",
         ),
     ),
+    "resident_id_birth_future": (
+        Text(
+            zh="公民身份号码中的出生日期晚于今天",
+            en="The birth date inside the resident ID is in the future",
+        ),
+        Text(
+            zh="请核对第7至14位出生日期（YYYYMMDD）",
+            en="Check characters 7-14, the birth date (YYYYMMDD)",
+        ),
+    ),
+    "resident_id_birth_too_early": (
+        Text(
+            zh="公民身份号码中的出生日期早于1900年",
+            en="The birth date inside the resident ID is before 1900",
+        ),
+        Text(
+            zh="请核对第7至10位出生年份",
+            en="Check characters 7-10, the year of birth",
+        ),
+    ),
     "resident_id_birth_place": (
         Text(zh="公民身份号码前6位地区码无效", en="The region code in the resident ID is unknown"),
         Text(zh="请核对前6位行政区划代码", en="Check the first 6 digits (the region code)"),
@@ -77,9 +97,51 @@ MESSAGES: dict[str, tuple[Text, Text]] = {
             en="Enter a 6-digit GB/T 2260 county code such as 500103",
         ),
     ),
+    "division_not_county": (
+        Text(
+            zh="这是省级或地市级代码，不是县级行政区划代码",
+            en="This is a province or prefecture code, not a county-level code",
+        ),
+        Text(
+            zh="请填写县、区或县级市的六位代码（末两位不为00），如500103",
+            en="Enter the 6-digit code of the county or district (not ending in 00), e.g. 500103",
+        ),
+    ),
+    "division_abolished": (
+        Text(zh="该行政区划代码已撤销", en="This division code has been abolished"),
+        Text(
+            zh="该代码使用至{until}年，请填写现行的县级代码",
+            en="The code was in use until {until}; enter the current county-level code",
+        ),
+    ),
+    "control_character": (
+        Text(zh="含有不可见的控制字符", en="Contains an invisible control character"),
+        Text(
+            zh="请删除其中的控制字符{char}（常由其他文档粘贴带入）后重新填写",
+            en="Remove the control character {char} (often pasted from another document)",
+        ),
+    ),
+    "string_unicode": (
+        Text(zh="含有无效的字符", en="Contains an invalid character"),
+        Text(
+            zh="请删除无法显示的字符后重新填写",
+            en="Remove the characters that are not valid text and enter it again",
+        ),
+    ),
+    "line_break": (
+        Text(zh="此项只能填写一行，不能换行", en="This field takes one line, without line breaks"),
+        Text(zh="请删除换行，写在同一行内", en="Remove the line breaks and write it on one line"),
+    ),
     "bank_account_invalid": (
         Text(zh="银行卡号无效", en="Not a valid bank card number"),
         Text(zh="请核对银行卡正面的12至19位卡号", en="Copy the 12-19 digits on the card's face"),
+    ),
+    "date_out_of_range": (
+        Text(zh="日期超出可查询的范围", en="The date is out of the range queries accept"),
+        Text(
+            zh="请填写 {first} 至 {last} 之间的日期",
+            en="Enter a date between {first} and {last}",
+        ),
     ),
     "date_in_future": (
         Text(zh="日期不能晚于今天", en="The date is in the future"),

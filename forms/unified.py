@@ -16,12 +16,22 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from catalog.loader import Catalog, get_catalog
-from catalog.models import Condition, FieldDef, FieldType, ScenarioSpec, Text
+from catalog.models import Condition, FieldDef, FieldType, Rule, ScenarioSpec, Text
 from forms.messages import MESSAGES, Problem, problems_from
-from forms.types import BankAccount, CreditCode, Division, PastDate, Phone, ResidentId
+from forms.rules import applicant_problems, naming_applicant, rule_problems
+from forms.types import (
+    BankAccount,
+    CreditCode,
+    Division,
+    MultiLine,
+    PastDate,
+    Phone,
+    ResidentId,
+    SingleLine,
+)
 
 _TYPES: dict[FieldType, Any] = {
-    FieldType.string: str,
+    FieldType.string: SingleLine,
     FieldType.date: date,
     FieldType.boolean: bool,
     FieldType.resident_id: ResidentId,
@@ -62,15 +72,24 @@ class CompiledForm:
     fields: tuple[FieldDef, ...]
     conditional: tuple[ConditionalPart, ...]
     sections: tuple[tuple[str, Text, tuple[str, ...]], ...]
+    rules: tuple[Rule, ...] = ()
+    applicant_is: tuple[str, ...] = ()
+    # The fields rules and `applicant_is` name, to validate them alone when others fail.
+    rule_model: type[UnifiedForm] | None = None
 
-    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Validate with the model and the conditional requirements; return the clean form."""
+    def validate(self, data: dict[str, Any], applicant: str | None = None) -> dict[str, Any]:
+        """Validate with the model, the conditional requirements and the scenario's rules;
+        return the clean form. `applicant` is the verified resident ID of the applicant's
+        account, which the scenario's `applicant_is` fields must name (None: no check)."""
         problems: list[Problem] = []
         clean: dict[str, Any] = {}
+        failed: set[str] = set()
         try:
             clean = self.model.model_validate(data).model_dump(mode="json", exclude_none=True)
         except ValidationError as exc:
-            problems = problems_from(exc.errors())
+            errors = exc.errors()
+            problems = problems_from(errors)
+            failed = {str(err["loc"][0]) for err in errors if err["loc"]}
         message, fix = MESSAGES["missing"]
         for part in self.conditional:
             if part.when.holds(clean or data):
@@ -79,9 +98,31 @@ class CompiledForm:
                     for f in part.fields
                     if data.get(f) in (None, "")
                 ]
+        problems += self._rule_problems(data, failed, applicant)
         if problems:
             raise FormInvalid(problems)
         return clean
+
+    def _rule_problems(
+        self, data: dict[str, Any], failed: set[str], applicant: str | None
+    ) -> list[Problem]:
+        """The rules' problems, on the valid values of the fields they name."""
+        if self.rule_model is None:
+            return []
+        known = {f: data[f] for f in self.rule_model.model_fields if f in data and f not in failed}
+        try:
+            values = dict(self.rule_model.model_validate(known))
+        except ValidationError:  # unreachable: these fields passed the whole form's model
+            return []
+        definitions = {f.code: f for f in self.fields}
+        problems = rule_problems(self.rules, definitions, values)
+        if not failed & set(self.applicant_is):
+            problems += applicant_problems(self.applicant_is, definitions, values, applicant)
+        return problems
+
+    def for_applicant(self, data: dict[str, Any], resident_id: str) -> dict[str, Any]:
+        """`data` naming the applicant in the first `applicant_is` field if none does."""
+        return naming_applicant(self.applicant_is, data, resident_id)
 
     def example(self) -> dict[str, Any]:
         """One complete valid filled-in example (every condition answered so that it holds)."""
@@ -96,6 +137,10 @@ class CompiledForm:
             for code, label, fields in self.sections
         ]
         schema["examples"] = [self.example()]
+        if self.rules:
+            schema["x-rules"] = [rule.model_dump(mode="json") for rule in self.rules]
+        if self.applicant_is:
+            schema["x-applicant-is"] = list(self.applicant_is)
         return schema
 
 
@@ -118,6 +163,8 @@ def _annotation(field: FieldDef) -> Any:
         return Enum(field.code, {key: key for key in field.options}, type=str)
     if field.type is FieldType.date and field.not_in_future:
         return PastDate
+    if field.type is FieldType.string and field.multiline:
+        return MultiLine
     return _TYPES[field.type]
 
 
@@ -170,7 +217,8 @@ def compile_form(code: str, version: int, catalog: Catalog | None = None) -> Com
     """The compiled unified form of one scenario version (cached per catalog)."""
     catalog = catalog or get_catalog()
     spec = catalog.spec(code, version)
-    if spec is None:
+    scenario = catalog.scenario(code, version)
+    if spec is None or scenario is None:
         raise KeyError(f"{code} v{version}")
     codes, conditional = _field_codes(spec)
     optional = {f for part in conditional for f in part.fields}
@@ -189,8 +237,19 @@ def compile_form(code: str, version: int, catalog: Catalog | None = None) -> Com
         for s in catalog.sections.values()
         if any(f.section == s.code for f in fields)
     )
+    checked = {f for rule in scenario.rules for f in rule.fields} | set(scenario.applicant_is)
+    rule_model = None
+    if checked:
+        alone: dict[str, Any] = {f: (definitions[f][0] | None, None) for f in sorted(checked)}
+        rule_model = create_model(f"{model.__name__}Rules", __base__=UnifiedForm, **alone)
     return CompiledForm(
-        model=model, fields=fields, conditional=tuple(conditional), sections=sections
+        model=model,
+        fields=fields,
+        conditional=tuple(conditional),
+        sections=sections,
+        rules=tuple(scenario.rules),
+        applicant_is=tuple(scenario.applicant_is),
+        rule_model=rule_model,
     )
 
 

@@ -17,7 +17,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from core.bounds import MAX_ID, QueryDay, day_query
 from routers.deps import SessionDep, require
+from routers.responses import SIGNED_IN
 from store.audit import audit_request
 from store.models import AuditEvent, Role, User
 
@@ -160,7 +162,7 @@ def audit_page(
     return AuditPage(events=events, next_after=events[-1].seq if len(rows) > limit else None)
 
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = APIRouter(prefix="/audit", tags=["audit"], responses=SIGNED_IN)
 AuditorUser = Annotated[User, Depends(require(Role.auditor))]
 
 
@@ -169,12 +171,12 @@ def read_trail(
     user: AuditorUser,
     session: SessionDep,
     audit: AuditDep,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
+    start: Annotated[QueryDay, day_query("First day (UTC)", alias="from")] = None,
+    to: Annotated[QueryDay, day_query("Last day (UTC), inclusive")] = None,
     actor: str | None = None,
     action: str | None = None,
     object: Annotated[str | None, Query(max_length=128)] = None,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> AuditPage:
     """The audit trail for the auditor role (admin excluded), in chain order, filtered by

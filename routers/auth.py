@@ -11,6 +11,7 @@ from core.security import HashGate
 from core.settings import Settings
 from core.sign_in import Attempt, SignIn, SignInRefused, end_tokens, token_for
 from routers.deps import CurrentUser, SessionDep, SettingsDep
+from routers.responses import errors
 from routers.schemas import ErrorResponse
 from store.audit import audit_request, client_of, request_id_of
 
@@ -84,7 +85,7 @@ def login(
     return Token(access_token=token_for(user, settings))
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401))
 def logout(request: Request, user: CurrentUser, session: SessionDep) -> None:
     """Sign out: this token and every other token of the user stop working."""
     end_tokens(user)
@@ -95,7 +96,7 @@ def logout(request: Request, user: CurrentUser, session: SessionDep) -> None:
     session.commit()
 
 
-@router.get("/me")
+@router.get("/me", responses=errors(401))
 def me(user: CurrentUser) -> Me:
     """Who the token belongs to."""
     return Me(

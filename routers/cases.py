@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from catalog.loader import Catalog
 from core import masking
-from core.submission import SubmissionRejected, submit
+from core.submission import StartDeferred, SubmissionRejected, submit
 from forms.unified import FormInvalid, compile_form
 from routers.audit import AuditDep, Auditor
 from routers.deps import (
@@ -21,6 +21,7 @@ from routers.deps import (
     identity_of,
     require,
 )
+from routers.responses import SIGNED_IN
 from routers.schemas import (
     CaseCreate,
     CaseItemPublic,
@@ -37,10 +38,15 @@ from store.models import Audience, Case, CaseItem, Notification, Role, User
 from workflows.models import SupplementInput, WithdrawInput
 from workflows.scenario import ScenarioWorkflow
 
-router = APIRouter(prefix="/cases", tags=["cases"])
+router = APIRouter(prefix="/cases", tags=["cases"], responses=SIGNED_IN)
 Applicant = Annotated[User, Depends(require(Role.applicant))]
 REJECTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "Unknown scenario"},
+    202: {
+        "model": CasePublic,
+        "description": "Stored, but Temporal did not answer in time: its workflow starts "
+        "within seconds (the API's reconciler); the same Idempotency-Key returns it",
+    },
     409: {"model": ErrorResponse, "description": "Idempotency-Key reused for another form"},
     413: {"model": ErrorResponse, "description": "Body too large"},
     422: {"model": ErrorResponse, "description": "Every problem of the form, located"},
@@ -155,28 +161,35 @@ async def create_case(
     settings: SettingsDep,
     registries: RegistriesDep,
     audit: AuditDep,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    # checked by `submit` (core.submission.checked_key): blank or too long is a 400
+    idempotency_key: Annotated[str | None, Header()] = None,
 ) -> CasePublic:
     """Submit one unified form; the case runs as one durable workflow.
 
     With an `Idempotency-Key` header, repeating the request returns the same case (200)
-    and never starts a second workflow.
+    and never starts a second workflow. 202: the case is stored but Temporal did not answer
+    in time; its workflow starts within seconds (the reconciler), nothing to repeat.
     """
     assert user.id is not None
-    case, created = await submit(
-        session,
-        temporal,
-        catalog,
-        user.id,
-        body.scenario,
-        body.form,
-        idempotency_key,
-        queues=settings.queues,
-        registries=registries,
-        identity=identity_of(user),
-    )
-    if not created:
-        response.status_code = status.HTTP_200_OK
+    try:
+        case, created = await submit(
+            session,
+            temporal,
+            catalog,
+            user.id,
+            body.scenario,
+            body.form,
+            idempotency_key,
+            queues=settings.queues,
+            registries=registries,
+            identity=identity_of(user),
+        )
+    except StartDeferred as deferred:
+        case, created = deferred.case, deferred.created
+        response.status_code = status.HTTP_202_ACCEPTED
+    else:
+        if not created:
+            response.status_code = status.HTTP_200_OK
     public = await run_in_threadpool(
         lambda: case_public(catalog, case, _items(session, case.id), whole=True)
     )

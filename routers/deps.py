@@ -1,14 +1,17 @@
 """Dependencies shared by the routers, as Annotated aliases."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 from temporalio.client import Client
 
 from catalog.loader import Catalog
+from core.backpressure import gate_of
 from core.settings import Settings
 from core.sign_in import verified, web_token
 from forms.prefill import Identity
@@ -24,9 +27,17 @@ def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine) as session:
-        yield session
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session, once the database gate admits the request (waited for in the
+    event loop; 503 with Retry-After past `db_wait_s`: core/backpressure.py). Its connection
+    goes back to the pool in a worker thread (closing may roll back)."""
+    async with gate_of(request).slot(reading=request.method in ("GET", "HEAD")):
+        session = Session(request.app.state.engine)
+        try:
+            yield session
+        finally:
+            with anyio.CancelScope(shield=True):  # a client gone: the connection still returns
+                await run_in_threadpool(session.close)
 
 
 def get_temporal(request: Request) -> Client:

@@ -7,13 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from catalog.loader import Catalog
+from catalog.models import Text
+from core.bounds import QueryDay, day_query
+from forms.messages import Problem
 from routers.audit import AuditDep
 from routers.deps import CatalogDep, SessionDep, require
-from routers.schemas import ScenarioMetrics
+from routers.responses import SIGNED_IN, errors
+from routers.schemas import ErrorResponse, ScenarioMetrics
 from store import dashboard as figures
 from store.models import Role, User
 
-router = APIRouter(prefix="/metrics", tags=["metrics"])
+router = APIRouter(prefix="/metrics", tags=["metrics"], responses=SIGNED_IN)
 Manager = Annotated[User, Depends(require(Role.manager, Role.admin))]
 
 
@@ -29,6 +33,7 @@ def scenario_metrics(user: Manager, session: SessionDep) -> list[ScenarioMetrics
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3660
+PERIOD = ("from", "to")
 
 
 def period_of(start: date | None, end: date | None, days: int = DEFAULT_DAYS) -> figures.Period:
@@ -37,16 +42,25 @@ def period_of(start: date | None, end: date | None, days: int = DEFAULT_DAYS) ->
     end = end or figures.Period.last(1).end
     start = start or figures.Period.last(days, end).start
     if start > end:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail="开始日期晚于结束日期 / `from` is after `to`",
+        raise period_refused(
+            "period_reversed",
+            Text(zh="开始日期晚于结束日期", en="`from` is after `to`"),
+            Text(zh="请把开始日期改为不晚于结束日期", en="Choose a `from` on or before `to`"),
         )
     if (end - start).days >= MAX_DAYS:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail=f"期间最长 {MAX_DAYS} 天 / the period may span at most {MAX_DAYS} days",
+        raise period_refused(
+            "period_too_long",
+            Text(zh=f"期间最长 {MAX_DAYS} 天", en=f"The period may span at most {MAX_DAYS} days"),
+            Text(zh="请缩短期间", en="Choose a shorter period"),
         )
     return figures.Period(start=start, end=end)
+
+
+def period_refused(code: str, message: Text, fix: Text) -> HTTPException:
+    """422 naming both ends of the period (`query.from`, `query.to`)."""
+    problems = [Problem(loc=f"query.{end}", code=code, message=message, fix=fix) for end in PERIOD]
+    body = ErrorResponse(error=code, message=message, problems=problems)
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=body.model_dump(mode="json"))
 
 
 def known_scenario(catalog: Catalog, scenario: str | None) -> str | None:
@@ -57,12 +71,12 @@ def known_scenario(catalog: Catalog, scenario: str | None) -> str | None:
     return scenario or None
 
 
-From = Annotated[date | None, Query(alias="from", description="First day (China time)")]
-To = Annotated[date | None, Query(description="Last day, inclusive; default today")]
+From = Annotated[QueryDay, day_query("First day (China time)", alias="from")]
+To = Annotated[QueryDay, day_query("Last day, inclusive; default today")]
 ScenarioFilter = Annotated[str | None, Query(description="One scenario's code; default all")]
 
 
-@router.get("/dashboard")
+@router.get("/dashboard", responses=errors(404))
 def dashboard_metrics(
     user: Manager,
     session: SessionDep,
@@ -79,7 +93,7 @@ def dashboard_metrics(
     )
 
 
-@router.get("/departments")
+@router.get("/departments", responses=errors(404))
 def department_metrics(
     user: Manager,
     session: SessionDep,
@@ -95,7 +109,7 @@ def department_metrics(
     )
 
 
-@router.get("/cases/{case_id}/trace")
+@router.get("/cases/{case_id}/trace", responses=errors(404))
 def case_trace(
     case_id: str, user: Manager, session: SessionDep, catalog: CatalogDep, audit: AuditDep
 ) -> figures.Trace:

@@ -11,6 +11,7 @@ from core.submission import unknown_scenario
 from forms.prefill import Prefilled, prefill
 from forms.unified import form_schema
 from routers.deps import CatalogDep, CurrentUser, RegistriesDep, identity_of
+from routers.responses import errors
 from routers.schemas import ItemSummary, Reduction, ScenarioDetail, ScenarioSummary
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
@@ -43,7 +44,7 @@ def list_scenarios(catalog: CatalogDep) -> list[ScenarioSummary]:
     return [ScenarioSummary(**_summary(s)) for s in catalog.latest_versions()]
 
 
-@router.get("/{code}")
+@router.get("/{code}", responses=errors(404))
 def get_scenario(code: str, catalog: CatalogDep) -> ScenarioDetail:
     """A scenario's items (department, review mode, time limits) and its reduction figures."""
     scenario = _scenario(catalog, code)
@@ -86,7 +87,7 @@ def get_scenario(code: str, catalog: CatalogDep) -> ScenarioDetail:
     )
 
 
-@router.get("/{code}/prefill")
+@router.get("/{code}/prefill", responses=errors(401, 404))
 async def get_prefill(
     code: str, user: CurrentUser, catalog: CatalogDep, registries: RegistriesDep
 ) -> Prefilled:
@@ -101,7 +102,7 @@ async def get_prefill(
     return await prefill(catalog, spec, registries, identity_of(user))
 
 
-@router.get("/{code}/form")
+@router.get("/{code}/form", responses=errors(404))
 def get_form(code: str, catalog: CatalogDep) -> dict[str, Any]:
     """The unified form as JSON Schema, with one complete valid example under `examples`."""
     scenario = _scenario(catalog, code)

@@ -8,7 +8,9 @@ from pydantic import BaseModel, Field
 from activities.models import CaseStatus, ItemStatus
 from catalog.models import Text
 from catalog.targets import TARGETS
+from core.bounds import MULTI_LINE_PATTERN, ONE_LINE_PATTERN
 from forms.messages import Problem
+from forms.types import MultiLine
 from store.dashboard import ScenarioTotals
 from workflows.models import Decision, SupplementRequest
 
@@ -145,7 +147,9 @@ class SupplementCreate(BaseModel):
 
 
 class WithdrawCreate(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
+    reason: MultiLine = Field(
+        min_length=1, max_length=500, json_schema_extra={"pattern": MULTI_LINE_PATTERN}
+    )
 
 
 class TaskPublic(BaseModel):
@@ -187,13 +191,20 @@ class DecisionCreate(BaseModel):
 
     decision: Decision = Field(examples=["approve"])
     reason_code: str | None = Field(None, max_length=64, examples=["materials_inconsistent"])
-    reason: str | None = Field(None, max_length=500)
+    reason: MultiLine | None = Field(
+        None, max_length=500, json_schema_extra={"pattern": MULTI_LINE_PATTERN}
+    )
     data: dict[str, str] = Field(default_factory=dict)
     supplement: SupplementRequest | None = None
 
 
 class ClaimCreate(BaseModel):
-    assignee: str | None = Field(None, description="Supervisors: the clerk to assign it to.")
+    assignee: str | None = Field(
+        None,
+        max_length=64,
+        pattern=ONE_LINE_PATTERN,
+        description="Supervisors: the clerk to assign it to (a user name).",
+    )
 
 
 class DecisionPublic(BaseModel):

@@ -12,22 +12,23 @@ from temporalio.client import Client
 from activities.models import ItemStatus
 from catalog.loader import Catalog
 from core import masking
+from core.bounds import RowId
+from routers.assignment import check_assignee
 from routers.audit import AuditDep, Auditor
 from routers.deps import CatalogDep, SessionDep, TemporalDep, require
-from routers.schemas import ClaimCreate, DecisionCreate, DecisionPublic, ErrorResponse, TaskPublic
+from routers.responses import SIGNED_IN, errors
+from routers.schemas import ClaimCreate, DecisionCreate, DecisionPublic, TaskPublic
 from routers.workflow_calls import actor_of, call_update
 from store.models import Case, CaseItem, Role, User
 from workflows.models import ClaimInput, ClaimResult, DecideInput
 from workflows.scenario import ScenarioWorkflow
 
-router = APIRouter(prefix="/tasks", tags=["tasks"])
+router = APIRouter(prefix="/tasks", tags=["tasks"], responses=SIGNED_IN)
 Clerk = Annotated[User, Depends(require(Role.clerk, Role.supervisor))]
 OPEN = (ItemStatus.awaiting_review,)
 WAITING = (ItemStatus.awaiting_supplement,)
 STATUS_NAMES = {ItemStatus.awaiting_review: "open", ItemStatus.awaiting_supplement: "waiting"}
-ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorResponse} for code in (403, 404, 409, 422)
-}
+ERRORS = errors(404, 409)
 
 
 def _task(
@@ -184,6 +185,8 @@ async def claim_task(
     is recorded in the audit trail (task.claim, task.assign) once the workflow answered."""
     action, detail = ("task.assign", f"to {assignee}") if assignee else ("task.claim", "")
     async with audit.awatched(user, action, "task", str(row.id), detail=detail):
+        if assignee and user.role is Role.supervisor:  # others: the workflow refuses (403)
+            await run_in_threadpool(check_assignee, audit.session, row.department, assignee)
         return await call_update(
             temporal,
             row.case_id,
@@ -232,7 +235,7 @@ async def decide_task(
 
 @router.get("/{task_id}", responses=ERRORS)
 def get_task(
-    task_id: int, user: Clerk, session: SessionDep, catalog: CatalogDep, audit: AuditDep
+    task_id: RowId, user: Clerk, session: SessionDep, catalog: CatalogDep, audit: AuditDep
 ) -> TaskPublic:
     """One review task of the clerk's department: the data its item needs, shown whole
     (`whole` names the personal fields and outputs; lists mask them). Each view is recorded
@@ -246,21 +249,22 @@ def get_task(
 
 @router.post("/{task_id}/claim", responses=ERRORS)
 async def claim(
-    task_id: int,
-    body: ClaimCreate,
+    task_id: RowId,
     user: Clerk,
     session: SessionDep,
     temporal: TemporalDep,
     audit: AuditDep,
+    body: ClaimCreate | None = None,
 ) -> ClaimResult:
-    """Take a task (one holder at a time); a supervisor may assign it to a clerk."""
+    """Take a task (one holder at a time); a supervisor may assign it to a clerk
+    (`assignee`: an active clerk of the task's department). The body may be left out."""
     row = await run_in_threadpool(review_row, session, task_id)
-    return await claim_task(temporal, row, user, audit, body.assignee)
+    return await claim_task(temporal, row, user, audit, body.assignee if body else None)
 
 
 @router.post("/{task_id}/decision", responses=ERRORS)
 async def decide(
-    task_id: int,
+    task_id: RowId,
     body: DecisionCreate,
     user: Clerk,
     session: SessionDep,

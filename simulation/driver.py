@@ -49,6 +49,7 @@ from activities.models import CaseStatus, ItemStatus
 from catalog.loader import Catalog
 from catalog.models import ScenarioSpec
 from core.submission import submit
+from forms.unified import compile_form
 from simulation import store
 from simulation.applicants import Applicant, RunRegistries
 from simulation.baseline import one_by_one
@@ -394,6 +395,11 @@ class Driver:
     async def _arrive(self, index: int, now: datetime) -> None:
         """Submit case `index` as its applicant, through `core.submission.submit`."""
         applicant = self.applicants[index]
+        form = self.form
+        if applicant.identity.resident_id:  # a scenario may require its applicant be named
+            form = compile_form(self.spec.code, self.spec.version, self.catalog).for_applicant(
+                form, applicant.identity.resident_id
+            )
         async with self._submissions:
             with Session(self.engine) as session:
                 case, _ = await within(
@@ -404,7 +410,7 @@ class Driver:
                         self.catalog,
                         applicant.id,
                         self.spec.code,
-                        self.form,
+                        form,
                         idempotency_key=f"simulation-{self.seed}-{index}",
                         queues=TaskQueues(scenarios=self.task_queue),
                         registries=self.registries,

@@ -93,22 +93,28 @@ def record_audit(
         seq=seq,
         at=utcnow(),
         actor_id=actor.id if actor else None,
-        actor_name=(actor_name or (actor.username if actor else ""))[:64],
+        actor_name=printable(actor_name or (actor.username if actor else ""))[:64],
         role=str(actor.role) if actor else "",
         department=(actor.department or "") if actor else "",
         action=action,
         object_type=object_type,
-        object_id=object_id[:128],
+        object_id=printable(object_id)[:128],
         outcome=outcome,
-        client=client[:64],
-        request_id=request_id[:64],
-        detail=detail,
+        client=printable(client)[:64],
+        request_id=printable(request_id)[:64],
+        detail=printable(detail),
         prev_hash=prev_hash,
         hash="",
     )
     event.hash = chain_hash(prev_hash, event)
     session.add(event)
     session.flush()  # the next writer in this transaction chains on this row
+
+
+def printable(text: str) -> str:
+    """Text as the trail keeps it: control characters shown as escapes, so a caller's value
+    can neither forge a line of an export nor break the write (PostgreSQL refuses NUL)."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 def request_id_of(request: Request) -> str:

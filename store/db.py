@@ -3,39 +3,78 @@
 import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
 import store.models  # noqa: F401  (registers the tables)
 from core.filemodes import private_file
 
+if TYPE_CHECKING:
+    from core.settings import Settings
 
-def make_engine(url: str, traced: bool = False) -> Engine:
+
+@dataclass(frozen=True)
+class PoolSizing:
+    """The connection pool of one process, set explicitly: `size` pooled connections,
+    `overflow` more for a while, `timeout_s` the wait for one before SQLAlchemy's
+    TimeoutError, and SQLite's busy timeout. The API's come from its settings and are sized
+    with its thread limiter and database gate (core/backpressure.py, which answers those
+    timeouts 503); the defaults serve the workers and the CLI."""
+
+    size: int = 20
+    overflow: int = 10
+    timeout_s: float = 30.0
+    busy_timeout_s: float = 30.0
+
+    @classmethod
+    def of(cls, settings: "Settings") -> "PoolSizing":
+        return cls(
+            settings.db_pool_size,
+            settings.db_max_overflow,
+            settings.db_pool_timeout_s,
+            settings.sqlite_busy_timeout_s,
+        )
+
+
+def make_engine(url: str, traced: bool = False, pool: PoolSizing | None = None) -> Engine:
     """An engine for `url`; SQLite gets WAL, NORMAL sync and a busy timeout.
 
     Bound parameters (form values) never appear in SQL logs or error messages
     (`hide_parameters`); `traced` engines make an OpenTelemetry span per statement.
     """
+    pool = pool or PoolSizing()
+    sizing: dict[str, Any] = {
+        "pool_size": pool.size,
+        "max_overflow": pool.overflow,
+        "pool_timeout": pool.timeout_s,
+    }
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:" and not path.startswith("file:"):
             # owner-only from the start: SQLite gives the -wal and -shm files its mode
             private_file(Path(path))
+            # a file: SQLAlchemy's QueuePool, sized as for PostgreSQL (memory: one connection)
+            sizing["poolclass"] = QueuePool
+        else:
+            sizing = {}
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": pool.busy_timeout_s},
+            hide_parameters=True,
+            **sizing,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(
-            url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True
-        )
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **sizing)
     if traced:
         from core.telemetry import instrument_engine
 
@@ -67,8 +106,8 @@ def alembic_config() -> Config:
 
 def create_schema(engine: Engine) -> None:
     """Bring the database to the latest migration (idempotent). Processes starting together
-    (the API and the workers) take turns."""
-    with _migration_lock(engine), engine.begin() as connection:
+    (the API and the workers) take turns. One connection does it all (a pool of one works)."""
+    with _migration_lock(engine) as connection, connection.begin():
         config = alembic_config()
         config.attributes["connection"] = connection
         tables = inspect(connection).get_table_names()
@@ -78,23 +117,29 @@ def create_schema(engine: Engine) -> None:
 
 
 @contextmanager
-def _migration_lock(engine: Engine) -> Iterator[None]:
+def _migration_lock(engine: Engine) -> Iterator[Connection]:
+    """A connection, outside any transaction, held while this process migrates."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+            connection.commit()  # the lock is the connection's, the migration its own
             try:
-                yield
+                yield connection
             finally:
+                connection.rollback()
                 connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                connection.commit()
         return
     database = engine.url.database
     if not database or database == ":memory:":
-        yield
+        with engine.connect() as connection:
+            yield connection
         return
     private_file(Path(f"{database}.lock"))
     with open(f"{database}.lock", "a") as lock:  # SQLite: a file lock beside the database
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+        fcntl.flock(lock, fcntl.LOCK_EX)  # before connecting: the first connect sets WAL
+        with engine.connect() as connection:
+            yield connection
 
 
 @contextmanager

@@ -2,10 +2,12 @@
 
 Signing in is core/sign_in.py."""
 
+from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session, select
 
 from core.security import hash_password
 from core.sign_in import end_tokens
+from forms.types import ResidentId
 from store.models import Role, User
 
 DEMO_PASSWORD = "onego-demo"
@@ -52,6 +54,8 @@ def add_user(
     flushes (the caller adds its audit row and commits both)."""
     if role in (Role.clerk, Role.supervisor) and not department:
         raise ValueError("clerks and supervisors need --department / 窗口人员必须指定部门")
+    if resident_id is not None:
+        resident_id = verified_resident_id(resident_id)
     if session.exec(select(User).where(User.username == username)).first():
         raise UserExists(username)
     user = User(
@@ -71,6 +75,15 @@ def add_user(
     session.commit()
     session.refresh(user)
     return user
+
+
+def verified_resident_id(value: str) -> str:
+    """The resident ID number an account is bound to (forms whose scenario names its
+    applicant must name it), checked as the forms check one; ValueError if it is not valid."""
+    try:
+        return TypeAdapter(ResidentId).validate_python(value.strip())
+    except ValidationError:
+        raise ValueError("公民身份号码无效 / not a valid resident ID number") from None
 
 
 def find_user(session: Session, username: str) -> User | None:

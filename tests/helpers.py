@@ -2,6 +2,7 @@
 
 import asyncio
 import inspect
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -228,8 +229,17 @@ def item_status(case: dict[str, Any], item: str) -> str:
 
 
 @asynccontextmanager
-async def running_api(settings: Settings, temporal: Client, engine: Engine) -> AsyncIterator[Api]:
-    """`create_app(settings, temporal)` with its lifespan running, behind an httpx client."""
+async def running_api(
+    settings: Settings, temporal: Client, engine: Engine, reconcile: bool = True
+) -> AsyncIterator[Api]:
+    """`create_app(settings, temporal)` with its lifespan running, behind an httpx client.
+
+    `reconcile=False` keeps the API's reconciler off every stored case (its passes take only
+    cases older than its period): an API on the time-skipping server must not start there
+    the cases other tests left `submitted` in the shared read model, as a workflow task that
+    nobody polls on that server keeps its clock from skipping."""
+    if not reconcile:
+        settings = settings.model_copy(update={"reconcile_seconds": 10.0**9})
     app = create_app(settings, temporal=temporal)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -237,3 +247,23 @@ async def running_api(settings: Settings, temporal: Client, engine: Engine) -> A
             transport=transport, base_url="http://onego.test", timeout=60
         ) as client:
             yield Api(client, engine, settings, temporal)
+
+
+def process_env(settings: Settings, temporal_address: str, namespace: str = "default") -> dict:
+    """The environment of a worker or API process (`worker.py`, uvicorn) of these settings."""
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "TEMPORAL_ADDRESS": temporal_address,
+        "TEMPORAL_NAMESPACE": namespace,
+        "DATABASE_URL": settings.database_url,
+        "SCENARIO_TASK_QUEUE": settings.scenario_task_queue,
+        "DEPARTMENT_QUEUE_PREFIX": settings.department_queue_prefix,
+        "SIM_LATENCY_MS": str(settings.sim_latency_ms),
+        "DATA_DIR": str(settings.data_dir),
+        "DATA_KEYS": settings.data_keys,
+        "SECRET_KEY": settings.secret_key,
+        "DEMO_USERS": "false",
+    }
+    env.pop("CATALOG_DIR", None)
+    return env

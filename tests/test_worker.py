@@ -3,7 +3,6 @@ department output is issued twice (dev server, file SQLite shared by API and wor
 bytecode the workflow sandbox needs is cached."""
 
 import importlib.util
-import os
 import signal
 import socket
 import subprocess
@@ -23,7 +22,7 @@ from core.settings import Settings
 from store.db import create_schema, make_engine
 from store.models import Role, SimulatedIssue
 from tests.conftest import TEST_DATA_KEYS
-from tests.helpers import INDEPENDENT_OF_REGISTRATION, own_queues, running_api
+from tests.helpers import INDEPENDENT_OF_REGISTRATION, own_queues, process_env, running_api
 from worker import cache_workflow_bytecode
 from workflows import case_workflow_id
 
@@ -74,20 +73,12 @@ def worker_env(dev_env: WorkflowEnvironment, tmp_path: Path) -> Iterator[tuple[d
         secret_key=uuid.uuid4().hex,
         sim_latency_ms=300,
         data_keys=TEST_DATA_KEYS,  # the worker process seals as the test's client does
+        # The approval right after the kill waits for the new worker (below); the 503 that the
+        # default 10 s deadline gives meanwhile is tests/api/test_deadlines.py's subject.
+        temporal_update_timeout_s=60,
     )
-    env = {
-        **os.environ,
-        "PYTHONUNBUFFERED": "1",
-        "TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
-        "TEMPORAL_NAMESPACE": dev_env.client.namespace,
-        "DATABASE_URL": settings.database_url,
-        "SCENARIO_TASK_QUEUE": settings.scenario_task_queue,
-        "DEPARTMENT_QUEUE_PREFIX": settings.department_queue_prefix,
-        "SIM_LATENCY_MS": str(settings.sim_latency_ms),
-        "DATA_DIR": str(settings.data_dir),
-        "DATA_KEYS": settings.data_keys,
-    }
-    env.pop("CATALOG_DIR", None)
+    address = dev_env.client.service_client.config.target_host
+    env = process_env(settings, address, dev_env.client.namespace)
     yield env, settings
 
 

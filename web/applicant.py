@@ -12,13 +12,14 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from catalog.loader import Catalog
-from catalog.models import Audience, Scenario
+from catalog.models import Audience, Scenario, Text
 from catalog.reform import reform_figures
-from core.submission import SubmissionRejected, submit
-from forms.messages import Problem
+from core.submission import StartDeferred, SubmissionRejected, submit
+from forms.messages import Problem, problems_from
 from forms.prefill import prefill
 from forms.unified import CompiledForm, compile_form
 from routers import cases as case_api
@@ -133,8 +134,10 @@ async def apply(
     posted = await request.form()
     form: CompiledForm = compile_form(scenario.code, scenario.version, catalog)
     data = read_form(form, posted)
-    # The page's key makes a repeated submission (a double click, a reload) the same case.
+    # The page's key (a random token made when the page rendered, `apply_page`) makes a
+    # repeated submission (a double click, a reload, a browser retry) the same case.
     key = str(posted.get("idempotency_key") or "")[:128] or None
+    flash = "submitted"
     try:
         assert user.id is not None
         case, created = await submit(
@@ -149,6 +152,8 @@ async def apply(
             registries=registries,
             identity=identity_of(user),
         )
+    except StartDeferred as deferred:  # stored; the reconciler starts it within seconds
+        case, created, flash = deferred.case, deferred.created, "queued"
     except SubmissionRejected as exc:
         found = await _prefilled(catalog, scenario, registries, user)
         return _form_page(
@@ -160,12 +165,13 @@ async def apply(
             found.sources,
             found.fetched_materials,
             found.asked_materials,
-            key=key or uuid.uuid4().hex,
+            # the same key while the form is corrected; a new one once the key was the problem
+            key=key if key and exc.status_code == 422 else uuid.uuid4().hex,
             problems=exc.problems,
         )
     case_id = case.id
     await run_in_threadpool(case_api.submitted, Auditor(request, session), user, case_id, created)
-    return redirect(f"/cases/{case_id}?msg=submitted")
+    return redirect(f"/cases/{case_id}?msg={flash}")
 
 
 def _raw(posted: FormData) -> dict[str, Any]:
@@ -298,6 +304,14 @@ async def withdraw(
     except HTTPException as exc:
         again = partial(_case_page, request, user, session, catalog, case_id)
         return await run_in_threadpool(again, message=refusal(exc), status_code=exc.status_code)
+    except ValidationError as exc:  # a control character in the reason
+        problem = problems_from(exc.errors(), prefix=None)[0]
+        message = Text(
+            zh=f"撤回原因：{problem.message.zh}。{problem.fix.zh}",
+            en=f"Reason: {problem.message.en}. {problem.fix.en}",
+        )
+        again = partial(_case_page, request, user, session, catalog, case_id)
+        return await run_in_threadpool(again, message=message, status_code=422)
     return redirect(f"/cases/{case_id}?msg=withdrawn")
 
 

@@ -4,13 +4,13 @@ For the `auditor` role alone (not admin: audit administration is apart from syst
 administration); each read is itself recorded (audit.view). Nothing here changes the trail.
 """
 
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from core.bounds import MAX_ID, QueryDay, day_query
 from routers.audit import Auditor, audit_page
 from routers.deps import SessionDep
 from store.models import Role, User
@@ -26,12 +26,12 @@ def audit_trail_page(
     request: Request,
     user: AuditorUser,
     session: SessionDep,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
+    start: Annotated[QueryDay, day_query("First day", alias="from")] = None,
+    to: Annotated[QueryDay, day_query("Last day")] = None,
     actor: Annotated[str, Query(max_length=64)] = "",
     action: Annotated[str, Query(max_length=64)] = "",
     object: Annotated[str, Query(max_length=128)] = "",
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Response:
     """The trail in chain order, filtered by day (UTC), actor, action and object id."""
     page = audit_page(

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -158,3 +159,23 @@ def login_redirect(request: Request) -> Response:
 def error_page(request: Request, exc: PageError) -> HTMLResponse:
     user = getattr(request.state, "user", None)
     return render(request, "error.html", {"message": exc.message}, exc.status_code, user)
+
+
+API_PREFIXES = ("/api/", "/codec/", "/exchange/", "/metrics")
+
+
+def is_page(request: Request) -> bool:
+    """Whether the request is for a page (its errors are pages) rather than the JSON API."""
+    return not request.url.path.startswith(API_PREFIXES)
+
+
+def invalid_page_request(request: Request, exc: RequestValidationError) -> HTMLResponse:
+    """A page's address that cannot be valid: 404 for a path (a task id out of range), else
+    422 naming the query parameters (a day out of range), in the visitor's language."""
+    locs = [tuple(error.get("loc") or ()) for error in exc.errors()]
+    if any(loc[:1] == ("path",) for loc in locs):
+        return error_page(request, not_found())
+    names = ", ".join(sorted({str(loc[-1]) for loc in locs if loc}))
+    message = both("error.invalid_query")
+    message = Text(zh=f"{message.zh}：{names}", en=f"{message.en}: {names}")
+    return error_page(request, PageError(422, message))

@@ -60,7 +60,7 @@ def _view(
         code=definition.code,
         label=definition.label,
         help=definition.help,
-        widget=WIDGETS.get(definition.type, "text"),
+        widget="textarea" if definition.multiline else WIDGETS.get(definition.type, "text"),
         options=list(definition.options.items()),
         value=value if value is not None else "",
         max_length=definition.max_length if definition.type is FieldType.string else None,

@@ -55,6 +55,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.title": ("无法完成", "Something went wrong"),
     "error.not_found": ("没有找到该页面或办件", "There is no such page or case"),
     "error.forbidden": ("您的账号无权访问此页面", "Your account may not open this page"),
+    "error.invalid_query": (
+        "地址中的参数无效（日期须在 2000-01-01 至 2100-12-31 之间）",
+        "Invalid address parameters (days lie between 2000-01-01 and 2100-12-31)",
+    ),
     "error.csrf": (
         "表单已失效或并非从本站提交，未作任何处理。请返回上一页，刷新后再提交。",
         "This form expired or was not sent from this site, so nothing was done. Go back, "
@@ -251,6 +255,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "task_status.all": ("全部", "All"),
     # flash messages after an action
     "flash.submitted": ("申请已提交，正在办理。", "Submitted; the case is running."),
+    "flash.queued": (
+        "申请已受理，办理将在数秒内开始。",
+        "Received; processing starts within seconds.",
+    ),
     "flash.supplemented": ("补正已提交。", "Your supplement was sent."),
     "flash.withdrawn": ("申请已撤回。", "The application was withdrawn."),
     "flash.claimed": ("已领取该任务。", "You hold this task now."),

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 
 from catalog.loader import Catalog
 from catalog.models import FieldType, Text
+from core.bounds import RowId
 from forms.messages import problems_from
 from routers.audit import Auditor
 from routers.deps import CatalogDep, SessionDep, TemporalDep
@@ -55,7 +56,9 @@ def _notifications(session: SessionDep, user: User) -> list[Notification]:
 
 
 def _staff(session: SessionDep, department: str) -> list[User]:
-    query = select(User).where(User.department == department, col(User.role).in_(STAFF))
+    query = select(User).where(
+        User.department == department, col(User.role).in_(STAFF), col(User.disabled).is_(False)
+    )
     return list(session.exec(query.order_by(col(User.username))))
 
 
@@ -139,7 +142,7 @@ def _task_page(
 
 @router.get("/inbox/tasks/{task_id}")
 def task_page(
-    task_id: int, request: Request, user: Staff, session: SessionDep, catalog: CatalogDep
+    task_id: RowId, request: Request, user: Staff, session: SessionDep, catalog: CatalogDep
 ) -> Response:
     """One task: the case data its item needs and nothing more, and the decision forms."""
     return _task_page(request, user, session, catalog, task_id)
@@ -157,7 +160,7 @@ def _own_row(session: SessionDep, task_id: int, user: User) -> CaseItem:
 
 @router.post("/inbox/tasks/{task_id}/claim")
 async def claim(
-    task_id: int,
+    task_id: RowId,
     request: Request,
     user: Staff,
     session: SessionDep,
@@ -210,7 +213,7 @@ def _input_problems(exc: ValidationError) -> Text:
 
 @router.post("/inbox/tasks/{task_id}/decide")
 async def decide(
-    task_id: int,
+    task_id: RowId,
     request: Request,
     user: Staff,
     session: SessionDep,

@@ -4,20 +4,20 @@ Figures come from store/dashboard.py, the same functions as GET /api/v1/metrics/
 /metrics/cases/{id}/trace; charts are inline SVG drawn here by web/charts.py.
 """
 
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from catalog.loader import Catalog
+from core.bounds import QueryDay, day_query
 from routers.audit import Auditor
 from routers.deps import CatalogDep, SessionDep
 from routers.metrics import MAX_DAYS, known_scenario, period_of
 from store import dashboard as figures
 from store.models import Role, User
 from web import charts
-from web.common import PageError, days, local_time, redirect, render, signed_in
+from web.common import PageError, days, local_time, redirect, refusal, render, signed_in
 from web.i18n import lang_of, pick, split_bilingual, translate
 
 router = APIRouter(include_in_schema=False)
@@ -30,7 +30,7 @@ def _percent(value: float | None) -> str:
 
 
 def _refusal(exc: HTTPException) -> PageError:
-    return PageError(exc.status_code, split_bilingual(str(exc.detail)))
+    return PageError(exc.status_code, refusal(exc))
 
 
 @router.get("/dashboard")
@@ -39,8 +39,8 @@ def dashboard_page(
     user: Manager,
     session: SessionDep,
     catalog: CatalogDep,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
+    start: Annotated[QueryDay, day_query("First day", alias="from")] = None,
+    to: Annotated[QueryDay, day_query("Last day")] = None,
     scenario: str | None = None,
 ) -> Response:
     """The reform dashboard: a period's figures per scenario against the city's targets,

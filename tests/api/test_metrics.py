@@ -47,7 +47,7 @@ async def test_trace_of_a_case_with_a_supplement(start_case, engine, settings: S
     result = await case.handle.result()
     assert result.status is CaseStatus.completed
 
-    async with running_api(settings, start_case.env.client, engine) as api:
+    async with running_api(settings, start_case.env.client, engine, reconcile=False) as api:
         manager = await api.account(Role.manager)
         clerk = await api.account(Role.clerk, "public-security")
         url = f"/api/v1/metrics/cases/{case.case_id}/trace"

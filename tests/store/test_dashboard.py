@@ -457,7 +457,7 @@ def all_time_from_rows(engine: Engine) -> dict[str, dict[str, Any]]:
 @pytest.fixture
 def unstarted_case(engine: Engine, catalog: Catalog) -> Iterator[str]:
     """A case whose workflow has not started (the rollups leave it out), removed afterwards:
-    an API started by a later test would start it (`resume_unstarted`)."""
+    the reconciler of an API started by a later test would start it (core/reconciler.py)."""
     case_id, _ = new_case(engine, catalog, datetime(2039, 6, 1, tzinfo=UTC))
     yield case_id
     with session_scope(engine) as session:
