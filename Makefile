@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 SYSTEM_PACKAGES := chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
 	libharfbuzz-subset0
 
-.PHONY: help venv system-deps run test bench lint clean
+.PHONY: help venv system-deps run test bench bench-burst bench-sign-in lint clean
 
 help: ## list the targets
 	@echo "onego make targets:"
@@ -92,6 +92,12 @@ test: venv system-deps lint ## lint, then the test suite (PYTEST_ARGS=... to nar
 bench: venv ## run the benchmarks: dashboard at 1M cases (bench/dashboard.py), then python -m bench
 	$(BIN)/python -m bench.dashboard $(DASHBOARD_BENCH_ARGS)
 	$(BIN)/python -m bench
+
+bench-burst: venv ## bursts of 200 submissions on SQLite and PostgreSQL: statuses, p50, p99
+	$(BIN)/python -m bench.burst --backend both
+
+bench-sign-in: venv ## sign-ins per second and memory under the password-hashing cap
+	$(BIN)/python -m bench.sign_in
 
 # mypy takes its files and settings from pyproject.toml ([tool.mypy]).
 lint: venv ## ruff check, ruff format --check and mypy (the type check)
