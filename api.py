@@ -12,25 +12,26 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from temporalio.client import Client
 
+from cases.reconciler import Reconciler
+from cases.submission import SubmissionRejected
 from catalog.loader import get_catalog
 from catalog.models import Text
-from core import backpressure, telemetry
-from core.bounds import RequestBounds, is_nul_refused, nul_refused
-from core.headers import SecurityHeaders
-from core.limits import BodySizeLimit
-from core.prometheus import registry_for
-from core.reconciler import Reconciler
-from core.security import dummy_hash
-from core.settings import Settings, get_settings
-from core.submission import SubmissionRejected
-from core.temporal import TemporalUnavailable, connect, use_deadlines
 from forms.messages import problems_from
+from middleware import backpressure
+from middleware.bounds import RequestBounds, is_nul_refused, nul_refused
+from middleware.headers import SecurityHeaders
+from middleware.limits import BodySizeLimit
+from observability import telemetry
+from observability.prometheus import registry_for
 from registries.embedded import EmbeddedRegistries
 from registries.http import HttpRegistries
 from routers import audit, auth, cases, codec, exchange, metrics, prometheus, scenarios, tasks
 from routers.responses import EVERY
 from routers.schemas import ErrorResponse
 from routers.workflow_calls import RETRY_AFTER_S, unavailable_text
+from runtime.settings import Settings, get_settings
+from runtime.temporal import TemporalUnavailable, connect, use_deadlines
+from security.tokens import dummy_hash
 from store import sealed
 from store.db import PoolSizing, create_schema, make_engine
 from web import install as install_web

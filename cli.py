@@ -20,11 +20,11 @@ from commands.keys import app as keys_app
 from commands.retention import app as retention_app
 from commands.users import app as users_app
 from commands.users import prepare_demo_users
-from core.filemodes import PRIVATE_UMASK, private_folder, tighten
-from core.keyring import keyring_of
-from core.settings import get_settings
-from core.shutdown import stop_on_sigterm
-from core.supervisor import Component, StartFailed, Supervisor, port_ready, temporal_ready
+from runtime.filemodes import PRIVATE_UMASK, private_folder, tighten
+from runtime.settings import get_settings
+from runtime.shutdown import stop_on_sigterm
+from runtime.supervisor import Component, StartFailed, Supervisor, port_ready, temporal_ready
+from security.keyring import keyring_of
 from store.db import create_schema, make_engine
 from store.users import DEMO_PASSWORD, DEMO_USERS
 
@@ -78,8 +78,8 @@ def catalog_report(data_dir: Path | None = None) -> None:
 def rebuild_rollups_command() -> None:
     """Recompute the rollups (dashboard, /metrics) from the case tables (after an upgrade
     that adds one to a database with cases, or to check them); see docs/dashboard.md."""
+    from reporting.rollups import rebuild
     from store.db import session_scope
-    from store.rollups import rebuild
 
     catalog = load_catalog()
     started = time.perf_counter()
@@ -110,7 +110,7 @@ def seed_cases_command(
     syn-...); fast batched inserts, the dashboard's rollups updated (docs/dashboard.md)."""
     from rich.progress import Progress
 
-    from store.seed import clear_synthetic, seed_cases
+    from simulation.seed import clear_synthetic, seed_cases
 
     catalog = load_catalog()
     engine = _engine()

@@ -21,11 +21,11 @@ from activities.read_model import ReadModelActivities
 from activities.registry import DEPARTMENT_ACTIVITIES
 from activities.resilience import CircuitBreaker, ResilientDepartment
 from activities.simulated import ReadyAt, SimulatedDepartment
+from cases.notifier import SmtpNotifier, run_dispatcher
 from catalog.loader import Catalog, get_catalog
-from core import telemetry
-from core.notifier import SmtpNotifier, run_dispatcher
-from core.settings import Settings, get_settings
-from core.temporal import connect
+from observability import telemetry
+from runtime.settings import Settings, get_settings
+from runtime.temporal import connect
 from store import retention, sealed
 from store.db import create_schema, make_engine
 from workflows.queues import SCENARIO_TASK_QUEUE

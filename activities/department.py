@@ -9,12 +9,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from temporalio import activity
 
-from activities.models import (
-    CompensationRequest,
-    CompensationResult,
-    ItemRequest,
-    ItemResult,
-)
+from workflows.models import CompensationRequest, CompensationResult, ItemRequest, ItemResult
 
 R = TypeVar("R")
 # How often a department call that is still waiting tells Temporal it is alive; the workflow's

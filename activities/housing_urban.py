@@ -3,7 +3,7 @@
 from temporalio import activity
 
 from activities.department import DepartmentActivities
-from activities.models import ItemRequest, ItemResult
+from workflows.models import ItemRequest, ItemResult
 
 
 class HousingUrbanActivities(DepartmentActivities):

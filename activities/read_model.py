@@ -11,11 +11,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio import activity
 
-from activities.models import CaseRecord, CaseStatus, ItemRecord
 from catalog.calendar import WorkCalendar
 from catalog.loader import Catalog
-from core import telemetry
-from store import cases
+from domain.records import CaseRecord, ItemRecord
+from domain.statuses import CaseStatus
+from observability import telemetry
+from store import case_writes as cases
 from store.db import session_scope
 from store.models import Case, CaseEvent, CaseItem
 

@@ -18,8 +18,8 @@ from opentelemetry.util.types import AttributeValue
 from temporalio import activity
 
 from activities.department import DepartmentAdapter
-from activities.models import CompensationRequest, CompensationResult, ItemRequest, ItemResult
 from activities.simulated import DepartmentUnavailable
+from workflows.models import CompensationRequest, CompensationResult, ItemRequest, ItemResult
 
 T = TypeVar("T", ItemRequest, CompensationRequest)
 R = TypeVar("R")

@@ -20,15 +20,10 @@ from stdnum.cn import ric
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.models import (
-    CompensationRequest,
-    CompensationResult,
-    ItemRequest,
-    ItemResult,
-)
 from catalog.models import OutputDef, OutputFormat
 from store.db import insert
 from store.models import SimulatedIssue
+from workflows.models import CompensationRequest, CompensationResult, ItemRequest, ItemResult
 
 # When a back-end issues a request it first received at the given time (None: at once).
 ReadyAt = Callable[[ItemRequest, datetime], datetime | None]

@@ -50,15 +50,15 @@ from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, Tele
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.models import CaseStatus
 from activities.registry import DEPARTMENT_ACTIVITIES
 from api import create_app
 from bench import GraphInput, RawGraphWorkflow, noop
 from catalog.loader import DATA_DIR, get_catalog
 from catalog.models import ReviewMode, ScenarioSpec
-from core.codec import sealed_converter
-from core.keyring import DataKey, KeyRing
-from core.settings import Settings
+from domain.statuses import CaseStatus
+from runtime.settings import Settings
+from security.codec import sealed_converter
+from security.keyring import DataKey, KeyRing
 from store.db import create_schema, make_engine
 from store.models import Case, Role
 from store.users import add_user

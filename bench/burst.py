@@ -40,9 +40,9 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from core.codec import sealed_converter
-from core.keyring import DataKey, KeyRing
 from forms.unified import example_form
+from security.codec import sealed_converter
+from security.keyring import DataKey, KeyRing
 from store import sealed
 from store.db import create_schema, make_engine
 from store.models import Role
@@ -266,7 +266,7 @@ def serve() -> None:
     import uvicorn
 
     from api import create_app
-    from core.settings import Settings
+    from runtime.settings import Settings
 
     settings = Settings()
     uvicorn.run(create_app(settings), host="127.0.0.1", port=settings.api_port, log_level="warning")

@@ -44,12 +44,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from catalog.loader import Catalog, get_catalog
+from reporting import dashboard as figures
 from routers.metrics import scenario_metrics
 from routers.schemas import ScenarioMetrics
-from store import dashboard as figures
+from simulation.seed import seed_cases
 from store.db import create_schema, make_engine
 from store.models import Role, User
-from store.seed import seed_cases
 
 POSTGRES_URL = os.environ.get(
     "ONEGO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -32,7 +32,7 @@ PASSWORD = "bench pass phrase of some length"
 async def one_run(cap: int, clients: int, seconds: float) -> dict[str, float]:
     """Sign-ins of `clients` concurrent clients for `seconds` against one app."""
     from api import create_app
-    from core.settings import Settings
+    from runtime.settings import Settings
     from store.models import Role
     from store.users import add_user
 

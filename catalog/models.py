@@ -253,7 +253,7 @@ class Scenario(BaseModel):
 
 class ResolvedItem(Item):
     """An item as one scenario version runs it: dependencies and task queue resolved (the
-    default queue here; `core.submission.start_workflow` routes it to the deployment's)."""
+    default queue here; `cases.submission.start_workflow` routes it to the deployment's)."""
 
     requires: list[str] = Field(default_factory=list)
     task_queue: str

@@ -11,7 +11,7 @@ import typer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from core.settings import get_settings
+from runtime.settings import get_settings
 from store.audit import event_dict, record_audit, verify_chain
 from store.db import create_schema, make_engine, session_scope
 from store.models import AuditEvent

@@ -6,8 +6,16 @@ from typing import Annotated
 
 import typer
 
-from core.keyring import KEY_BYTES, Algorithm, DataKey, KeyRing, KeyRingError, keyring_of, rotate
-from core.settings import get_settings
+from runtime.settings import get_settings
+from security.keyring import (
+    KEY_BYTES,
+    Algorithm,
+    DataKey,
+    KeyRing,
+    KeyRingError,
+    keyring_of,
+    rotate,
+)
 
 app = typer.Typer(
     help="The data key ring: list keys, rotate the encrypting one, make a new ring.",

@@ -3,7 +3,7 @@ period (store/retention.py); the workflow worker runs the same once a day."""
 
 import typer
 
-from core.settings import get_settings
+from runtime.settings import get_settings
 from store.db import create_schema, make_engine
 from store.retention import period_of, run_retention
 

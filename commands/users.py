@@ -19,10 +19,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from catalog.loader import load_catalog
-from core.keyring import keyring_of
-from core.passwords import password_problem
-from core.settings import Settings, get_settings
-from core.sign_in import STAFF_ROLES, totp_aad
+from runtime.settings import Settings, get_settings
+from security.keyring import keyring_of
+from security.passwords import password_problem
+from security.sign_in import STAFF_ROLES, totp_aad
 from store.audit import record_audit
 from store.db import create_schema, make_engine
 from store.models import Role, User

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from core.bounds import MAX_ID, QueryDay, day_query
+from middleware.bounds import MAX_ID, QueryDay, day_query
 from routers.deps import SessionDep, require
 from routers.responses import SIGNED_IN
 from store.audit import audit_request

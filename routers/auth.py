@@ -7,12 +7,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from core.security import HashGate
-from core.settings import Settings
-from core.sign_in import Attempt, SignIn, SignInRefused, end_tokens, token_for
 from routers.deps import CurrentUser, SessionDep, SettingsDep
 from routers.responses import errors
 from routers.schemas import ErrorResponse
+from runtime.settings import Settings
+from security.sign_in import Attempt, SignIn, SignInRefused, end_tokens, token_for
+from security.tokens import HashGate
 from store.audit import audit_request, client_of, request_id_of
 
 router = APIRouter(prefix="/auth", tags=["auth"])

@@ -6,9 +6,8 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import select
 
+from cases.submission import StartDeferred, SubmissionRejected, submit
 from catalog.loader import Catalog
-from core import masking
-from core.submission import StartDeferred, SubmissionRejected, submit
 from forms.unified import FormInvalid, compile_form
 from routers.audit import AuditDep, Auditor
 from routers.deps import (
@@ -34,6 +33,7 @@ from routers.schemas import (
     WithdrawCreate,
 )
 from routers.workflow_calls import actor_of, call_update
+from security import masking
 from store.models import Audience, Case, CaseItem, Notification, Role, User
 from workflows.models import SupplementInput, WithdrawInput
 from workflows.scenario import ScenarioWorkflow
@@ -161,7 +161,7 @@ async def create_case(
     settings: SettingsDep,
     registries: RegistriesDep,
     audit: AuditDep,
-    # checked by `submit` (core.submission.checked_key): blank or too long is a 400
+    # checked by `submit` (cases.submission.checked_key): blank or too long is a 400
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> CasePublic:
     """Submit one unified form; the case runs as one durable workflow.

@@ -18,10 +18,10 @@ from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payloads
 
-from core.codec import SealingCodec, codec_of, is_sealed
-from core.keyring import KeyRingError
-from core.settings import Settings
 from routers.deps import TOKEN_COOKIE, SessionDep, SettingsDep, TemporalDep, user_of_token
+from runtime.settings import Settings
+from security.codec import SealingCodec, codec_of, is_sealed
+from security.keyring import KeyRingError
 from store.audit import audit_request
 from store.models import Role, User
 

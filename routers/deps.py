@@ -11,11 +11,11 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from catalog.loader import Catalog
-from core.backpressure import gate_of
-from core.settings import Settings
-from core.sign_in import verified, web_token
 from forms.prefill import Identity
+from middleware.backpressure import gate_of
 from registries.base import RegistryAdapter
+from runtime.settings import Settings
+from security.sign_in import verified, web_token
 from store.models import Role, User
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from catalog.loader import Catalog
 from catalog.models import Text
-from core.bounds import QueryDay, day_query
 from forms.messages import Problem
+from middleware.bounds import QueryDay, day_query
+from reporting import dashboard as figures
 from routers.audit import AuditDep
 from routers.deps import CatalogDep, SessionDep, require
 from routers.responses import SIGNED_IN, errors
 from routers.schemas import ErrorResponse, ScenarioMetrics
-from store import dashboard as figures
 from store.models import Role, User
 
 router = APIRouter(prefix="/metrics", tags=["metrics"], responses=SIGNED_IN)
@@ -24,7 +24,7 @@ Manager = Annotated[User, Depends(require(Role.manager, Role.admin))]
 @router.get("/scenarios")
 def scenario_metrics(user: Manager, session: SessionDep) -> list[ScenarioMetrics]:
     """Per scenario, all time: cases, materials baseline vs provided, one-by-one days vs
-    actual days, read from the month rows of the rollups (store.dashboard.scenario_totals).
+    actual days, read from the month rows of the rollups (reporting.dashboard.scenario_totals).
 
     Time figures use completed cases only; material figures use every submitted case.
     """

@@ -4,10 +4,10 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
+from cases.submission import unknown_scenario
 from catalog.loader import Catalog
 from catalog.models import Scenario
 from catalog.reform import reform_figures
-from core.submission import unknown_scenario
 from forms.prefill import Prefilled, prefill
 from forms.unified import form_schema
 from routers.deps import CatalogDep, CurrentUser, RegistriesDep, identity_of

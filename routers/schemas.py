@@ -5,13 +5,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from activities.models import CaseStatus, ItemStatus
 from catalog.models import Text
 from catalog.targets import TARGETS
-from core.bounds import MULTI_LINE_PATTERN, ONE_LINE_PATTERN
+from domain.statuses import CaseStatus, ItemStatus
 from forms.messages import Problem
 from forms.types import MultiLine
-from store.dashboard import ScenarioTotals
+from middleware.bounds import MULTI_LINE_PATTERN, ONE_LINE_PATTERN
+from reporting.dashboard import ScenarioTotals
 from workflows.models import Decision, SupplementRequest
 
 

@@ -9,16 +9,16 @@ from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
-from activities.models import ItemStatus
 from catalog.loader import Catalog
-from core import masking
-from core.bounds import RowId
+from domain.statuses import ItemStatus
+from middleware.bounds import RowId
 from routers.assignment import check_assignee
 from routers.audit import AuditDep, Auditor
 from routers.deps import CatalogDep, SessionDep, TemporalDep, require
 from routers.responses import SIGNED_IN, errors
 from routers.schemas import ClaimCreate, DecisionCreate, DecisionPublic, TaskPublic
 from routers.workflow_calls import actor_of, call_update
+from security import masking
 from store.models import Case, CaseItem, Role, User
 from workflows.models import ClaimInput, ClaimResult, DecideInput
 from workflows.scenario import ScenarioWorkflow

@@ -22,9 +22,9 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from catalog.models import Text
-from core.temporal import TemporalUnavailable, deadline, deadlines
 from forms.messages import Problem
 from routers.schemas import ErrorResponse
+from runtime.temporal import TemporalUnavailable, deadline, deadlines
 from store.models import User
 from workflows import case_workflow_id
 from workflows.models import Actor

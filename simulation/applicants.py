@@ -19,9 +19,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 from stdnum.cn import ric, uscc
 
-from core.security import hash_password
 from forms.prefill import Identity
 from registries.embedded import load_records
+from security.tokens import hash_password
 from store.models import Role, User
 
 DIVISION = "500103"  # 渝中区, listed in python-stdnum's GB/T 2260 data

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from activities.models import ItemRequest
 from activities.simulated import ReadyAt
 from catalog.calendar import WorkCalendar
 from catalog.models import ResolvedItem, ReviewMode, ScenarioSpec
 from simulation.config import ByItem, Review, System
+from workflows.models import ItemRequest
 
 CLERKS_PER_DEPARTMENT = 4
 

@@ -1,7 +1,7 @@
 """The driver: the simulation's applicants and clerks, acting on real cases in simulated time.
 
 It keeps a schedule of what is due when: each arrival (a submission through
-`core.submission.submit`), each claim and decision of an open task, each supplement answer.
+`cases.submission.submit`), each claim and decision of an open task, each supplement answer.
 It advances the time-skipping server's clock to the next step with something due
 (`env.sleep`; the server fires the workflows' own timers on the way and does not skip ahead
 while they have work in hand), delivers everything due in that step concurrently, lets the server
@@ -45,10 +45,10 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.models import CaseStatus, ItemStatus
+from cases.submission import submit
 from catalog.loader import Catalog
 from catalog.models import ScenarioSpec
-from core.submission import submit
+from domain.statuses import CaseStatus, ItemStatus
 from forms.unified import compile_form
 from simulation import store
 from simulation.applicants import Applicant, RunRegistries
@@ -393,7 +393,7 @@ class Driver:
         return DecideInput(**common, decision=Decision.approve)
 
     async def _arrive(self, index: int, now: datetime) -> None:
-        """Submit case `index` as its applicant, through `core.submission.submit`."""
+        """Submit case `index` as its applicant, through `cases.submission.submit`."""
         applicant = self.applicants[index]
         form = self.form
         if applicant.identity.resident_id:  # a scenario may require its applicant be named

@@ -28,14 +28,14 @@ from sqlalchemy import Row, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from activities.models import EventKind
 from catalog.calendar import CHINA_TZ
 from catalog.loader import Catalog
 from catalog.models import Source, Text
 from catalog.reform import reform_figures
 from catalog.targets import TARGETS
+from domain.statuses import EventKind
+from reporting.dashboard import ItemDriver, Period, item_drivers
 from simulation import store
-from store.dashboard import ItemDriver, Period, item_drivers
 from store.models import CASE, EVENT, ITEM
 
 

@@ -26,9 +26,9 @@ from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from catalog.loader import Catalog, get_catalog
-from core.codec import sealed_converter
-from core.settings import Settings
 from forms.unified import example_form
+from runtime.settings import Settings
+from security.codec import sealed_converter
 from simulation import store
 from simulation.applicants import create_applicants
 from simulation.behaviour import system_ready

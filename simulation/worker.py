@@ -22,8 +22,8 @@ from temporalio.client import Client
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
 from catalog.loader import get_catalog
-from core.codec import data_converter
-from core.settings import get_settings
+from runtime.settings import get_settings
+from security.codec import data_converter
 from store.db import make_engine
 from worker import workflow_worker
 

@@ -16,10 +16,10 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
 import store.models  # noqa: F401  (registers the tables)
-from core.filemodes import private_file
+from runtime.filemodes import private_file
 
 if TYPE_CHECKING:
-    from core.settings import Settings
+    from runtime.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def make_engine(url: str, traced: bool = False, pool: PoolSizing | None = None) 
     else:
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **sizing)
     if traced:
-        from core.telemetry import instrument_engine
+        from observability.telemetry import instrument_engine
 
         instrument_engine(engine)
     return engine

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Column, DateTime, Index, Table, UniqueConstraint, t
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from activities.models import CaseStatus, EventKind, ItemStatus
+from domain.statuses import CaseStatus, EventKind, ItemStatus
 from store.sealed import SealedJSON
 
 

@@ -23,8 +23,8 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from activities.models import CaseStatus
-from core.settings import Settings
+from domain.statuses import CaseStatus
+from runtime.settings import Settings
 from store.audit import record_audit
 from store.models import (
     CASE,

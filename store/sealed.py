@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON
 from sqlalchemy.types import TypeDecorator
 
-from core.keyring import MAGIC, KeyRing, KeyRingError, keyring_of
+from security.keyring import MAGIC, KeyRing, KeyRingError, keyring_of
 
 if TYPE_CHECKING:
-    from core.settings import Settings
+    from runtime.settings import Settings
 
 SEALED_PREFIX = base64.b64encode(MAGIC).decode()[:4]  # "T0dT": every sealed value starts so
 _ring: KeyRing | None = None
@@ -52,7 +52,7 @@ def use_settings(settings: Settings) -> KeyRing:
 def keyring() -> KeyRing:
     """The process's ring; the ring of `get_settings()` if none was configured."""
     if _ring is None:
-        from core.settings import get_settings
+        from runtime.settings import get_settings
 
         return use_settings(get_settings())
     return _ring

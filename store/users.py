@@ -5,9 +5,9 @@ Signing in is core/sign_in.py."""
 from pydantic import TypeAdapter, ValidationError
 from sqlmodel import Session, select
 
-from core.security import hash_password
-from core.sign_in import end_tokens
 from forms.types import ResidentId
+from security.sign_in import end_tokens
+from security.tokens import hash_password
 from store.models import Role, User
 
 DEMO_PASSWORD = "onego-demo"

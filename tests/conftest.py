@@ -18,10 +18,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.registry import DEPARTMENT_ACTIVITIES
 from activities.simulated import ReadyAt
-from core import telemetry
-from core.codec import sealed_converter
-from core.keyring import DataKey, KeyRing
-from core.settings import Settings
+from observability import telemetry
+from runtime.settings import Settings
+from security.codec import sealed_converter
+from security.keyring import DataKey, KeyRing
 from store import sealed
 from store.db import create_schema, make_engine
 from tests.helpers import own_queues

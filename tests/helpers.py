@@ -18,9 +18,9 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import create_app
-from core.settings import Settings
-from core.submission import CASE_NAMESPACE
+from cases.submission import CASE_NAMESPACE
 from forms.unified import example_form
+from runtime.settings import Settings
 from store.models import Case, Role, User
 from store.users import add_user
 from workflows import case_workflow_id

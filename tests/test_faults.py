@@ -25,7 +25,7 @@ from temporalio.api.enums.v1 import EventType, PendingActivityState
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from core.settings import Settings
+from runtime.settings import Settings
 from store.db import create_schema, make_engine
 from store.models import Case, Role, SimulatedIssue
 from tests.conftest import TEST_CONVERTER, TEST_DATA_KEYS, Workers

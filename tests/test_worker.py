@@ -18,7 +18,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
 import workflows.scenario
-from core.settings import Settings
+from runtime.settings import Settings
 from store.db import create_schema, make_engine
 from store.models import Role, SimulatedIssue
 from tests.conftest import TEST_DATA_KEYS

@@ -1,7 +1,7 @@
 """The applicant's pages: the services, the unified form, the cases (issue 3).
 
 The form is drawn from the scenario's compiled form and prefilled by `forms.prefill`; a
-posted form goes to `core.submission.submit` like POST /api/v1/cases. A case is shown
+posted form goes to `cases.submission.submit` like POST /api/v1/cases. A case is shown
 through the API's own functions (`routers.cases`), so an applicant sees only their cases.
 """
 
@@ -15,10 +15,10 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from cases.submission import StartDeferred, SubmissionRejected, submit
 from catalog.loader import Catalog
 from catalog.models import Audience, Scenario, Text
 from catalog.reform import reform_figures
-from core.submission import StartDeferred, SubmissionRejected, submit
 from forms.messages import Problem, problems_from
 from forms.prefill import prefill
 from forms.unified import CompiledForm, compile_form

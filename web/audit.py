@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from core.bounds import MAX_ID, QueryDay, day_query
+from middleware.bounds import MAX_ID, QueryDay, day_query
 from routers.audit import Auditor, audit_page
 from routers.deps import SessionDep
 from store.models import Role, User

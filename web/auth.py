@@ -6,10 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from core.settings import Settings
-from core.sign_in import SignIn, SignInRefused, end_tokens, web_token
 from routers.auth import HashGateDep, attempt_of
 from routers.deps import TOKEN_COOKIE, CookieUser, SessionDep, SettingsDep
+from runtime.settings import Settings
+from security.sign_in import SignIn, SignInRefused, end_tokens, web_token
 from store.audit import audit_request
 from store.models import Role, User
 from web.common import STAFF, redirect, render

@@ -18,8 +18,8 @@ from sqlmodel import col, select
 
 from catalog.loader import Catalog
 from catalog.models import FieldType, Text
-from core.bounds import RowId
 from forms.messages import problems_from
+from middleware.bounds import RowId
 from routers.audit import Auditor
 from routers.deps import CatalogDep, SessionDep, TemporalDep
 from routers.schemas import DecisionCreate

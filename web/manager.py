@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
 from catalog.loader import Catalog
-from core.bounds import QueryDay, day_query
+from middleware.bounds import QueryDay, day_query
+from reporting import dashboard as figures
 from routers.audit import Auditor
 from routers.deps import CatalogDep, SessionDep
 from routers.metrics import MAX_DAYS, known_scenario, period_of
-from store import dashboard as figures
 from store.models import Role, User
 from web import charts
 from web.common import PageError, days, local_time, redirect, refusal, render, signed_in

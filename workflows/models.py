@@ -1,4 +1,5 @@
-"""Inputs and results of the scenario workflow, its updates and its query."""
+"""Inputs and results of the scenario workflow, its updates, its query and its department calls
+(what a department activity receives and answers)."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -6,9 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from activities.models import CaseStatus, ItemStatus
 from catalog.calendar import WorkCalendar
-from catalog.models import ReviewPolicy, ScenarioSpec
+from catalog.models import OutputDef, ReviewPolicy, ScenarioSpec
+from domain.statuses import CaseStatus, ItemStatus
 
 
 class ScenarioInput(BaseModel):
@@ -121,3 +122,53 @@ class CaseProgress(BaseModel):
     items: dict[str, ItemProgress]
     outputs: dict[str, str]
     reason: str | None = None
+
+
+class ItemRequest(BaseModel):
+    """What a department receives to perform one item of one case.
+
+    The idempotency key is (case_id, item): performing the same request twice must return
+    the first result and never issue a second certificate.
+    """
+
+    case_id: str
+    scenario: str
+    item: str
+    department: str
+    fields: dict[str, Any] = Field(description="Only the form fields this item declares.")
+    upstream: dict[str, str] = Field(default_factory=dict, description="Outputs of other items.")
+    outputs: list[OutputDef] = Field(default_factory=list)
+    review: dict[str, str] = Field(default_factory=dict, description="A clerk's approval data.")
+
+
+class ItemResult(BaseModel):
+    """A department's answer: the item's outputs, or (`ready_at` set) a promise to issue.
+
+    A back-end that takes time (card production, a nightly batch) answers at once with
+    `ready_at` and no outputs: it accepted the request and issues at that time. The workflow
+    waits for it on a durable timer and performs the same request again then; the back-end,
+    idempotent by (case_id, item), answers with the issue, or with a later `ready_at`.
+    """
+
+    item: str
+    outputs: dict[str, str]
+    issued_at: datetime
+    ready_at: datetime | None = Field(
+        None, description="Accepted, not issued yet: ask again at this time."
+    )
+
+
+class CompensationRequest(BaseModel):
+    """Undo one item's effect (saga step); idempotent by (case_id, item) like the issue."""
+
+    case_id: str
+    item: str
+    department: str
+    outputs: dict[str, str] = Field(default_factory=dict)
+    reason: str
+
+
+class CompensationResult(BaseModel):
+    item: str
+    revoked: bool
+    revoked_at: datetime | None = None

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.models import EventKind, ItemRecord, ItemStatus
     from catalog.calendar import WorkCalendar
     from catalog.models import ResolvedItem, ReviewPolicy
+    from domain.records import ItemRecord
+    from domain.statuses import EventKind, ItemStatus
     from workflows.models import (
         DecideInput,
         ItemProgress,

@@ -9,26 +9,21 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.models import (
-        CaseRecord,
-        CaseStatus,
-        CompensationRequest,
-        EventKind,
-        ItemRecord,
-        ItemRequest,
-        ItemResult,
-        ItemStatus,
-    )
     from activities.read_model import ReadModelActivities
     from catalog.models import OnReject, ResolvedItem, ReviewMode
+    from domain.records import CaseRecord, ItemRecord
+    from domain.statuses import CaseStatus, EventKind, ItemStatus
     from workflows.models import (
         CaseProgress,
         ClaimInput,
         ClaimResult,
+        CompensationRequest,
         DecideInput,
         DecideResult,
         Decision,
         ItemProgress,
+        ItemRequest,
+        ItemResult,
         ScenarioInput,
         ScenarioResult,
         SupplementInput,

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import store.models  # noqa: F401  (registers the tables)
-from core.settings import get_settings
+from runtime.settings import get_settings
 from store.db import make_engine
 
 target_metadata = SQLModel.metadata

@@ -7,7 +7,7 @@ import pytest
 from temporalio.testing import ActivityEnvironment
 
 from activities import department
-from activities.models import CompensationRequest, CompensationResult, ItemRequest, ItemResult
+from workflows.models import CompensationRequest, CompensationResult, ItemRequest, ItemResult
 
 
 class SlowDepartment:

@@ -4,9 +4,9 @@ import asyncio
 
 import pytest
 
-from activities.models import CompensationRequest, CompensationResult, ItemRequest, ItemResult
 from activities.resilience import CircuitBreaker, CircuitOpen, ResilientDepartment
 from activities.simulated import DepartmentUnavailable
+from workflows.models import CompensationRequest, CompensationResult, ItemRequest, ItemResult
 
 REQUEST = ItemRequest(case_id="c1", scenario="newborn", item="x", department="tax", fields={})
 

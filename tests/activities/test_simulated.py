@@ -13,12 +13,12 @@ from stdnum.cn import ric
 from temporalio.testing import ActivityEnvironment
 
 from activities.health import HealthActivities
-from activities.models import ItemRequest, ItemResult
 from activities.public_security import PublicSecurityActivities
 from activities.simulated import SimulatedDepartment
 from catalog.loader import get_catalog
 from store.models import SimulatedIssue
 from tests.helpers import newborn_form
+from workflows.models import ItemRequest, ItemResult
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from core.settings import Settings
+from runtime.settings import Settings
 from tests.conftest import Workers
 from tests.helpers import Api, running_api
 

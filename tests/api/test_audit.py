@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from activities.models import ItemStatus
+from domain.statuses import ItemStatus
 from store.audit import verify_chain
 from store.models import AuditEvent, CaseItem, Role
 from tests.conftest import Workers

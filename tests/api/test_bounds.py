@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError
 from sqlmodel import Session, select
 
-from core.bounds import MAX_FORM_FIELDS, MAX_ID, MAX_JSON_DEPTH, is_nul_refused, nul_refused
+from middleware.bounds import MAX_FORM_FIELDS, MAX_ID, MAX_JSON_DEPTH, is_nul_refused, nul_refused
 from routers.deps import TOKEN_COOKIE
 from store.models import Role, User
 from tests.helpers import Account, Api

@@ -16,7 +16,7 @@ from sqlmodel import Session, func, select
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
-from core.settings import Settings
+from runtime.settings import Settings
 from store.models import Case, Role
 from tests.conftest import Workers
 from tests.helpers import Api, wait_until, workflow_exists

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import cli
 from cli import app
 from commands.users import prepare_demo_users
-from core.settings import Settings, get_settings
+from runtime.settings import Settings, get_settings
 from store.db import create_schema, make_engine
 from store.models import AuditEvent, Role, User
 from store.users import DEMO_PASSWORD, DEMO_USERS

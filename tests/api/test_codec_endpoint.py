@@ -10,8 +10,8 @@ from google.protobuf import json_format
 from sqlmodel import Session, col, select
 from temporalio.api.common.v1 import Payloads
 
-from core.codec import ENCODING
 from routers.deps import TOKEN_COOKIE
+from security.codec import ENCODING
 from store.models import AuditEvent, Role
 from tests.conftest import TEST_CONVERTER
 from tests.helpers import Api, newborn_form

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from core.settings import Settings
+from runtime.settings import Settings
 from store.models import Role
 from tests.conftest import Workers
 from tests.helpers import running_api, wait_until

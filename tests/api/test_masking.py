@@ -8,7 +8,7 @@ import pytest
 
 from catalog.loader import get_catalog
 from catalog.models import FieldType, PiiClass
-from core.masking import mask_fields, mask_output, mask_text, output_definitions, whole_fields
+from security.masking import mask_fields, mask_output, mask_text, output_definitions, whole_fields
 from store.models import Role
 from tests.conftest import Workers
 from tests.helpers import Api, newborn_form

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from activities.models import CaseStatus
-from core.settings import Settings
+from domain.statuses import CaseStatus
+from runtime.settings import Settings
 from store.models import Role
 from tests.conftest import Workers
 from tests.helpers import running_api

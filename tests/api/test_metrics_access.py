@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
-from core.settings import Settings
 from routers.prometheus import is_loopback
+from runtime.settings import Settings
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -13,12 +13,12 @@ from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from activities.models import CaseStatus
+from cases.reconciler import Reconciler
 from catalog.loader import get_catalog
-from core.reconciler import Reconciler
-from core.settings import Settings
-from core.sign_in import web_token
+from domain.statuses import CaseStatus
 from routers.deps import TOKEN_COOKIE
+from runtime.settings import Settings
+from security.sign_in import web_token
 from store.models import Case, Role
 from tests.conftest import BIN, DB_BACKENDS, TEST_CONVERTER, fresh_database
 from tests.helpers import (

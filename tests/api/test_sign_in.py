@@ -21,11 +21,11 @@ from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
-from core.keyring import keyring_of
-from core.security import ALGORITHM
-from core.settings import Settings
-from core.sign_in import totp_aad
 from routers.auth import hash_gate
+from runtime.settings import Settings
+from security.keyring import keyring_of
+from security.sign_in import totp_aad
+from security.tokens import ALGORITHM
 from store.models import AuditEvent, Role, SignInThrottle, User
 from store.throttle import ACCOUNT, digest
 from store.users import add_user, set_disabled, set_password, set_role

@@ -11,11 +11,11 @@ from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from activities.models import CaseStatus, ItemStatus
+from cases.submission import submit
 from catalog.loader import get_catalog
-from core.settings import Settings
-from core.submission import submit
+from domain.statuses import CaseStatus, ItemStatus
 from forms.unified import example_form
+from runtime.settings import Settings
 from store.models import Role
 from store.users import add_user
 from tests.conftest import Workers

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from activities.models import ItemRequest
 from catalog.calendar import CHINA_TZ, WorkCalendar
 from catalog.loader import get_catalog
 from cli import app
@@ -17,6 +16,7 @@ from simulation.clock import OfficeHours, arrival_offsets, step_end
 from simulation.config import ConfigError, check_against, load_config
 from simulation.distributions import Dist
 from simulation.figures import histogram, percentile
+from workflows.models import ItemRequest
 
 
 def test_defaults_load_and_every_entry_has_a_source():

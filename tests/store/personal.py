@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from activities.models import CaseStatus, EventKind, ItemStatus
 from catalog.loader import get_catalog
 from catalog.models import PiiClass
+from domain.statuses import CaseStatus, EventKind, ItemStatus
 from store.models import (
     Audience,
     Case,

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from cli import app
-from core.settings import Settings, get_settings
+from runtime.settings import Settings, get_settings
 from store.audit import GENESIS, chain_hash, record_audit, verify_chain
 from store.db import session_scope
 from store.models import AuditEvent, Role, User

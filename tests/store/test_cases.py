@@ -1,4 +1,4 @@
-"""The read model's case and item transitions (store.cases), on SQLite and PostgreSQL."""
+"""The read model's case and item transitions (store.case_writes), on SQLite and PostgreSQL."""
 
 import uuid
 from datetime import datetime, timedelta
@@ -7,11 +7,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from activities.models import CaseRecord, CaseStatus, EventKind, ItemRecord, ItemStatus
 from activities.read_model import ReadModelActivities
 from catalog.calendar import CHINA_TZ
 from catalog.loader import Catalog, get_catalog
-from store import cases
+from domain.records import CaseRecord, ItemRecord
+from domain.statuses import CaseStatus, EventKind, ItemStatus
+from store import case_writes as cases
 from store.db import session_scope
 from store.models import Case, CaseEvent, CaseItem, Role
 from store.users import add_user

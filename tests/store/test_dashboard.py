@@ -17,16 +17,18 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
-from activities.models import CaseRecord, CaseStatus, EventKind, ItemRecord, ItemStatus
 from catalog.calendar import CHINA_TZ
 from catalog.loader import Catalog, get_catalog
 from catalog.reform import reform_figures
+from domain.records import CaseRecord, ItemRecord
+from domain.statuses import CaseStatus, EventKind, ItemStatus
+from reporting import dashboard as figures
+from reporting import rollups
 from routers.metrics import scenario_metrics
-from store import cases, rollups
-from store import dashboard as figures
+from simulation.seed import seed_cases
+from store import case_writes as cases
 from store.db import session_scope
 from store.models import Case, CaseDay, CaseItem, Role, User
-from store.seed import seed_cases
 from store.users import add_user
 
 OPEN = (CaseStatus.submitted, CaseStatus.running)

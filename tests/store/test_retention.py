@@ -9,9 +9,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
-from activities.models import CaseStatus, ItemStatus
 from cli import app
-from core.settings import get_settings
+from domain.statuses import CaseStatus, ItemStatus
+from runtime.settings import get_settings
 from store.models import (
     AuditEvent,
     Case,

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core.keyring import KeyRingError
+from security.keyring import KeyRingError
 from store.db import alembic_config
 from store.models import Case, CaseEvent, CaseItem, Notification, SimulatedIssue
 from tests.store.personal import personal_values, store_case

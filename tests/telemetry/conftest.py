@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from core import telemetry
-from core.settings import Settings
+from observability import telemetry
+from runtime.settings import Settings
 from store.models import Case, CaseItem, Role, Span
 from tests.api.conftest import api, workers  # noqa: F401  (the same fixtures as tests/api)
 from tests.conftest import Workers

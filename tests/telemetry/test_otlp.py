@@ -32,8 +32,8 @@ def test_spans_reach_an_otlp_collector_scrubbed() -> None:
     script = textwrap.dedent(
         f"""
         from opentelemetry import trace
-        from core import telemetry
-        from core.settings import Settings
+        from observability import telemetry
+        from runtime.settings import Settings
 
         telemetry.setup(Settings(otel_exporter="otlp", otel_endpoint="{endpoint}"), "test")
         span = trace.get_tracer("t").start_span("lookup {RESIDENT_ID}")

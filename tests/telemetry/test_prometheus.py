@@ -13,12 +13,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
-from activities.models import CaseStatus, ItemStatus
 from catalog.loader import get_catalog
-from core.prometheus import BOUNDS, ReadModelCollector
-from core.settings import Settings
+from domain.statuses import CaseStatus, ItemStatus
+from observability.prometheus import BOUNDS, ReadModelCollector
+from runtime.settings import Settings
+from simulation.seed import seed_cases
 from store.models import Case, CaseItem, Role
-from store.seed import seed_cases
 from tests.conftest import DB_BACKENDS, Workers, fresh_database
 from tests.helpers import Api, running_api
 

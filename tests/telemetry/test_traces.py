@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from core import telemetry
+from observability import telemetry
 from store.models import Span
 from tests.telemetry.conftest import NewbornCase
 

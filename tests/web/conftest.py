@@ -19,9 +19,9 @@ from sqlmodel import Session, select
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
-from core.settings import Settings
-from core.sign_in import web_token
 from routers.deps import TOKEN_COOKIE
+from runtime.settings import Settings
+from security.sign_in import web_token
 from store.models import Role, User
 from store.users import add_user
 from tests.conftest import Workers

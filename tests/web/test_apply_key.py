@@ -8,8 +8,8 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from core.sign_in import web_token
 from routers.deps import TOKEN_COOKIE
+from security.sign_in import web_token
 from store.models import Role, User
 from tests.helpers import case_id_for, count_cases, newborn_form
 from tests.web.conftest import Site

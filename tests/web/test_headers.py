@@ -17,9 +17,9 @@ from stdnum.cn import ric
 from temporalio.testing import WorkflowEnvironment
 
 from catalog.loader import get_catalog
-from core.headers import CSP, DOCS_CSP
-from core.settings import Settings
+from middleware.headers import CSP, DOCS_CSP
 from routers.deps import TOKEN_COOKIE
+from runtime.settings import Settings
 from store.models import CaseItem, Role
 from store.users import DEMO_IDENTITIES
 from tests.helpers import PASSWORD, Api, running_api

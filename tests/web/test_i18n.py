@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from activities.models import CaseStatus, ItemStatus
 from catalog.models import Audience, MaterialForm, ReviewMode
+from domain.statuses import CaseStatus, ItemStatus
 from web.i18n import MESSAGES, pick, split_bilingual, translate
 from web.inbox import TABS
 from workflows.models import Decision

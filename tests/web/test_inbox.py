@@ -5,8 +5,8 @@ through the applicant's case page, the approval, and the applicant seeing the pr
 import pytest
 from sqlmodel import Session, select
 
+from cases.submission import submit
 from catalog.loader import get_catalog
-from core.submission import submit
 from forms.prefill import Identity
 from forms.unified import example_form
 from registries.embedded import EmbeddedRegistries

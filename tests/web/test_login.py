@@ -16,10 +16,10 @@ from sqlmodel import Session
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
-from core.keyring import keyring_of
-from core.settings import Settings
-from core.sign_in import totp_aad
 from routers.deps import TOKEN_COOKIE
+from runtime.settings import Settings
+from security.keyring import keyring_of
+from security.sign_in import totp_aad
 from store.models import Role, User
 from store.users import add_user
 from tests.helpers import PASSWORD, unique

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from activities.models import CaseStatus, EventKind
 from catalog.loader import get_catalog
+from domain.statuses import CaseStatus, EventKind
+from simulation.seed import seed_cases
 from store.db import create_schema, make_engine
 from store.models import Case, CaseEvent, CaseItem, Role
-from store.seed import seed_cases
 from tests.web.conftest import Site
 
 pytestmark = pytest.mark.timeout(120)

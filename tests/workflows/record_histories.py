@@ -24,15 +24,20 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from activities.models import ItemRequest
 from catalog.loader import get_catalog
-from core.settings import Settings
+from runtime.settings import Settings
 from store.db import create_schema, make_engine
 from tests.conftest import Workers
 from tests.helpers import wait_until
 from tests.workflows.test_issue_later import SLOW
 from tests.workflows.test_review import Case_, Starter
-from workflows.models import Decision, SupplementInput, SupplementRequest, WithdrawInput
+from workflows.models import (
+    Decision,
+    ItemRequest,
+    SupplementInput,
+    SupplementRequest,
+    WithdrawInput,
+)
 from workflows.scenario import ScenarioWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"

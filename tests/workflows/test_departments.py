@@ -13,10 +13,10 @@ from sqlmodel import Session, select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from activities.models import CaseStatus, ItemStatus
+from cases.submission import submit
 from catalog.loader import get_catalog
-from core.settings import Settings
-from core.submission import submit
+from domain.statuses import CaseStatus, ItemStatus
+from runtime.settings import Settings
 from store.db import create_schema, make_engine
 from store.models import CaseItem, Role, SimulatedIssue
 from store.users import add_user

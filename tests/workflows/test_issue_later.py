@@ -10,16 +10,16 @@ from sqlmodel import Session, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
-from activities.models import CaseStatus, ItemRequest, ItemStatus
+from cases.submission import submit
 from catalog.loader import get_catalog
-from core.settings import Settings
-from core.submission import submit
+from domain.statuses import CaseStatus, ItemStatus
+from runtime.settings import Settings
 from store.models import CaseItem, Role, SimulatedIssue
 from store.users import add_user
 from tests.conftest import Workers
 from tests.helpers import newborn_form, unique, wait_until
 from workflows import case_workflow_id
-from workflows.models import ClaimInput, DecideInput, Decision
+from workflows.models import ClaimInput, DecideInput, Decision, ItemRequest
 from workflows.scenario import ScenarioWorkflow
 
 pytestmark = pytest.mark.timeout(120)

@@ -13,8 +13,8 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from core.codec import codec_of, sealed_converter
-from core.keyring import DataKey, KeyRing
+from security.codec import codec_of, sealed_converter
+from security.keyring import DataKey, KeyRing
 from workflows.scenario import READ_MODEL_BATCHES, ScenarioWorkflow
 
 FOLDER = Path(__file__).parent / "histories"

@@ -14,11 +14,11 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.models import CaseStatus, EventKind, ItemStatus
+from cases.submission import submit
 from catalog.calendar import CHINA_TZ, WorkCalendar
 from catalog.loader import Catalog, get_catalog
-from core.settings import Settings
-from core.submission import submit
+from domain.statuses import CaseStatus, EventKind, ItemStatus
+from runtime.settings import Settings
 from store.models import Audience, Case, CaseEvent, CaseItem, Notification, Role, SimulatedIssue
 from store.users import add_user
 from tests.conftest import TEST_CONVERTER, Workers

@@ -12,11 +12,11 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.models import CaseStatus, ItemStatus
+from cases.submission import submit
 from catalog.loader import get_catalog
 from catalog.models import ScenarioSpec
-from core.settings import Settings
-from core.submission import submit
+from domain.statuses import CaseStatus, ItemStatus
+from runtime.settings import Settings
 from store.models import Role
 from store.users import add_user
 from tests.conftest import Workers

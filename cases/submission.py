@@ -1,0 +1,342 @@
+"""Submitting a case: validate, record it once, start its workflow once.
+
+The order makes duplicates and crashes harmless: the case id is derived from the applicant's
+Idempotency-Key (so a repeated request maps to the same case and workflow id), the row is
+committed before the workflow starts, and starting an already started workflow is a no-op.
+A row whose workflow did not start (a crash in between, Temporal not answering within the
+start's deadline: `StartDeferred`) is started by the API's reconciler (core/reconciler.py).
+"""
+
+import asyncio
+import hashlib
+import json
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from catalog.loader import Catalog
+from catalog.models import Text
+from catalog.reform import reform_figures
+from domain.statuses import CaseStatus
+from forms.messages import Problem
+from forms.prefill import Identity, Prefilled, prefill
+from forms.unified import FormInvalid, compile_form
+from registries.base import RegistryAdapter
+from runtime.temporal import TemporalUnavailable, deadline, deadlines
+from store.models import Case, CaseItem
+from workflows import case_workflow_id
+from workflows.models import ScenarioInput
+from workflows.queues import DEFAULT_QUEUES, TaskQueues
+from workflows.scenario import ScenarioWorkflow
+
+CASE_NAMESPACE = uuid.UUID("6f0b6a0e-5a43-4d52-9a55-0e60c0de0001")
+IDEMPOTENCY_KEY_MAX = 128
+log = logging.getLogger("onego.submission")
+
+
+class SubmissionRejected(Exception):
+    """The request is invalid; nothing was created."""
+
+    def __init__(self, problems: list[Problem], status_code: int = 422):
+        self.problems = problems
+        self.status_code = status_code
+        super().__init__("; ".join(p.message.en for p in problems))
+
+
+class StartDeferred(Exception):
+    """The case is stored, but Temporal did not start its workflow within the deadline: the
+    reconciler (core/reconciler.py) starts it within seconds. The caller answers 202."""
+
+    def __init__(self, case: Case, created: bool):
+        self.case = case
+        self.created = created
+        super().__init__(f"case {case.id} stored; its workflow starts later")
+
+
+def checked_key(key: str | None) -> str | None:
+    """The Idempotency-Key as given, or None when there is none; a blank one, one longer
+    than 128 characters or one with control characters is refused (400, nothing stored)."""
+    if key is None:
+        return None
+    if key.strip() and len(key) <= IDEMPOTENCY_KEY_MAX and key.isprintable():
+        return key
+    raise SubmissionRejected(
+        [
+            Problem(
+                loc="header.Idempotency-Key",
+                code="invalid_idempotency_key",
+                message=Text(
+                    zh="Idempotency-Key 不能为空、不能只含空白或控制字符，且不超过 128 个字符",
+                    en="The Idempotency-Key header may not be blank, hold control characters "
+                    "or be longer than 128 characters",
+                ),
+                fix=Text(
+                    zh="每份新申请使用一个新的随机值（如 UUID），或不发送该请求头",
+                    en="Send a new random value (a UUID) per application, or no header at all",
+                ),
+            )
+        ],
+        400,
+    )
+
+
+def unknown_scenario(code: str, catalog: Catalog) -> Problem:
+    known = ", ".join(s.code for s in catalog.latest_versions())
+    return Problem(
+        loc="scenario",
+        code="unknown_scenario",
+        message=Text(zh=f"没有编码为 {code} 的一件事", en=f"There is no scenario '{code}'"),
+        fix=Text(zh=f"可选：{known}", en=f"Use one of: {known}"),
+    )
+
+
+def _request_hash(scenario: str, form: dict[str, Any]) -> str:
+    return hashlib.sha256(
+        json.dumps([scenario, form], sort_keys=True, default=str).encode()
+    ).hexdigest()
+
+
+def validate_submission(
+    catalog: Catalog,
+    scenario: str,
+    form: dict[str, Any],
+    submitted_at: datetime | None = None,
+    applicant: str | None = None,
+) -> ScenarioInput:
+    """Validate a submission without side effects; raise `SubmissionRejected` with every problem.
+
+    `submitted_at` defaults to now; a caller on another clock (the simulation on the
+    time-skipping server) passes that clock's time, so elapsed days are measured on one clock.
+    `applicant` is the account's verified resident ID: the scenario's `applicant_is` fields
+    must name it (forms/rules.py).
+    """
+    spec = catalog.spec(scenario)
+    if spec is None:
+        raise SubmissionRejected([unknown_scenario(scenario, catalog)], 404)
+    try:
+        clean = compile_form(spec.code, spec.version, catalog).validate(form, applicant)
+    except FormInvalid as exc:
+        raise SubmissionRejected(exc.problems) from None
+    return ScenarioInput(
+        case_id="",
+        spec=spec.applicable(clean),
+        form=clean,
+        submitted_at=submitted_at or datetime.now(UTC),
+        calendar=catalog.calendar,
+        review=catalog.review,
+    )
+
+
+def new_case(
+    catalog: Catalog,
+    applicant_id: int,
+    workflow_input: ScenarioInput,
+    idempotency_key: str | None,
+    prefilled: Prefilled,
+) -> tuple[Case, list[CaseItem], ScenarioInput]:
+    """Build (not store) the case rows and workflow input for a validated submission."""
+    spec, clean = workflow_input.spec, workflow_input.form
+    case_id = str(
+        uuid.uuid5(CASE_NAMESPACE, f"{applicant_id}/{idempotency_key}")
+        if idempotency_key
+        else uuid.uuid4()
+    )
+    figures = reform_figures(catalog, spec)
+    case = Case(
+        id=case_id,
+        scenario=spec.code,
+        scenario_version=spec.version,
+        applicant_id=applicant_id,
+        idempotency_key=idempotency_key,
+        request_hash=_request_hash(spec.code, clean),
+        form=clean,
+        submitted_at=workflow_input.submitted_at,
+        materials_baseline=figures.materials_baseline,
+        materials_provided=len(prefilled.asked_materials),
+        fields_baseline=figures.fields_baseline,
+        fields_typed=figures.fields_asked + figures.fields_prefilled - len(prefilled.values),
+        baseline_days=figures.baseline_days,
+    )
+    items = [
+        CaseItem(
+            case_id=case_id,
+            item=item.code,
+            position=index,
+            department=item.department,
+            mode=item.mode.value,
+        )
+        for index, item in enumerate(spec.items)
+    ]
+    return case, items, workflow_input.model_copy(update={"case_id": case_id})
+
+
+def find_existing(
+    session: Session,
+    applicant_id: int,
+    idempotency_key: str | None,
+    scenario: str,
+    form: dict[str, Any],
+    catalog: Catalog | None = None,
+) -> Case | None:
+    """The case an earlier request with the same key created, if any."""
+    if not idempotency_key:
+        return None
+    case = session.exec(
+        select(Case).where(
+            Case.applicant_id == applicant_id, Case.idempotency_key == idempotency_key
+        )
+    ).first()
+    if case is not None and case.request_hash != _request_hash(
+        case.scenario, _clean(form, case, catalog)
+    ):
+        raise SubmissionRejected(
+            [
+                Problem(
+                    loc="header.Idempotency-Key",
+                    code="idempotency_key_reused",
+                    message=Text(
+                        zh="该幂等键已用于另一份不同的申请",
+                        en="This Idempotency-Key was used for a different application",
+                    ),
+                    fix=Text(
+                        zh="新申请请使用新的 Idempotency-Key",
+                        en="Use a new key for a new application",
+                    ),
+                )
+            ],
+            409,
+        )
+    return case
+
+
+def _clean(form: dict[str, Any], case: Case, catalog: Catalog | None) -> dict[str, Any]:
+    try:
+        return compile_form(case.scenario, case.scenario_version, catalog).validate(form)
+    except FormInvalid:
+        return form
+
+
+def routed(workflow_input: ScenarioInput, queues: TaskQueues) -> ScenarioInput:
+    """The input with each item's activities sent to its department's queue in `queues`."""
+    spec = workflow_input.spec
+    items = [
+        item.model_copy(update={"task_queue": queues.department(item.department)})
+        for item in spec.items
+    ]
+    return workflow_input.model_copy(update={"spec": spec.model_copy(update={"items": items})})
+
+
+async def start_workflow(
+    client: Client, workflow_input: ScenarioInput, queues: TaskQueues = DEFAULT_QUEUES
+) -> None:
+    """Start the case's workflow; a workflow already started for this case is left as it is.
+    `TemporalUnavailable` past the start's deadline (`runtime.temporal.deadlines`): the start
+    may or may not have been made, and repeating it is harmless."""
+    seconds = deadlines().call_s
+    try:
+        async with deadline(seconds):
+            await client.start_workflow(
+                ScenarioWorkflow.run,
+                routed(workflow_input, queues),
+                id=case_workflow_id(workflow_input.case_id),
+                task_queue=queues.scenarios,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                rpc_timeout=timedelta(seconds=seconds),
+            )
+    except WorkflowAlreadyStartedError:
+        pass
+
+
+async def _start_or_defer(
+    client: Client, workflow_input: ScenarioInput, queues: TaskQueues, case: Case, created: bool
+) -> None:
+    """Start a stored case's workflow, or raise `StartDeferred` for the reconciler."""
+    try:
+        await start_workflow(client, workflow_input, queues)
+    except (TemporalUnavailable, RPCError) as err:
+        log.warning("case %s stored, its workflow not started yet: %s", case.id, err)
+        raise StartDeferred(case, created) from err
+
+
+async def submit(
+    session: Session,
+    client: Client,
+    catalog: Catalog,
+    applicant_id: int,
+    scenario: str,
+    form: dict[str, Any],
+    idempotency_key: str | None = None,
+    queues: TaskQueues = DEFAULT_QUEUES,
+    registries: RegistryAdapter | None = None,
+    identity: Identity | None = None,
+    submitted_at: datetime | None = None,
+) -> tuple[Case, bool]:
+    """Submit one application; returns the case and whether this call created it.
+
+    `registries` and `identity` decide which materials are fetched instead of asked.
+    `submitted_at` defaults to now (see `validate_submission`).
+    Database calls block, so they run in a thread: on the event loop they would stall every
+    other request and, once the connection pool is taken, wait for a connection that only
+    the stalled requests can give back.
+    A blank or overlong key is refused (`checked_key`); a case stored whose workflow Temporal
+    did not start in time raises `StartDeferred` (stored, started by the reconciler).
+    """
+    idempotency_key = checked_key(idempotency_key)
+    existing = await asyncio.to_thread(
+        find_existing, session, applicant_id, idempotency_key, scenario, form, catalog
+    )
+    if existing is None:
+        workflow_input = validate_submission(
+            catalog, scenario, form, submitted_at, (identity or Identity()).resident_id
+        )
+        prefilled = await prefill(catalog, workflow_input.spec, registries, identity or Identity())
+        case, items, workflow_input = new_case(
+            catalog, applicant_id, workflow_input, idempotency_key, prefilled
+        )
+        if await asyncio.to_thread(_store, session, case, items):
+            await asyncio.to_thread(session.refresh, case)
+            await _start_or_defer(client, workflow_input, queues, case, True)
+            return case, True
+        # The same key raced us to it.
+        existing = await asyncio.to_thread(
+            find_existing, session, applicant_id, idempotency_key, scenario, form, catalog
+        )
+        assert existing is not None
+    if existing.status is CaseStatus.submitted:
+        await _start_or_defer(client, workflow_input_of(catalog, existing), queues, existing, False)
+    return existing, False
+
+
+def _store(session: Session, case: Case, items: list[CaseItem]) -> bool:
+    """Commit a new case and its items; False if a case with its key exists already."""
+    session.add(case)
+    session.add_all(items)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
+
+
+def workflow_input_of(catalog: Catalog, case: Case) -> ScenarioInput:
+    """Rebuild the workflow input of a stored case (its own scenario version)."""
+    spec = catalog.spec(case.scenario, case.scenario_version)
+    assert spec is not None
+    return ScenarioInput(
+        case_id=case.id,
+        spec=spec.applicable(case.form),
+        form=case.form,
+        submitted_at=case.submitted_at,
+        calendar=catalog.calendar,
+        review=catalog.review,
+    )

@@ -1,1 +1,0 @@
-"""Cross-cutting pieces: settings, security, the Temporal client, the calendar."""
