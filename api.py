@@ -8,36 +8,52 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from temporalio.client import Client
 
+from cases.errors import CaseError
 from cases.reconciler import Reconciler
 from cases.submission import SubmissionRejected
 from catalog.loader import get_catalog
-from catalog.models import Text
+from domain.text import Text
 from forms.messages import problems_from
 from middleware import backpressure
 from middleware.bounds import RequestBounds, is_nul_refused, nul_refused
 from middleware.headers import SecurityHeaders
 from middleware.limits import BodySizeLimit
 from observability import telemetry
-from observability.prometheus import registry_for
+from observability.prometheus import RequestMetrics, registry_for
 from registries.embedded import EmbeddedRegistries
 from registries.http import HttpRegistries
-from routers import audit, auth, cases, codec, exchange, metrics, prometheus, scenarios, tasks
+from routers import (
+    audit,
+    auth,
+    cases,
+    codec,
+    documents,
+    exchange,
+    metrics,
+    prometheus,
+    scenarios,
+    tasks,
+    verify,
+)
+from routers.errors import RETRY_AFTER_S, as_http, unavailable_text
 from routers.responses import EVERY
 from routers.schemas import ErrorResponse
-from routers.workflow_calls import RETRY_AFTER_S, unavailable_text
 from runtime.settings import Settings, get_settings
 from runtime.temporal import TemporalUnavailable, connect, use_deadlines
 from security.tokens import dummy_hash
 from store import sealed
 from store.db import PoolSizing, create_schema, make_engine
+from web import api_docs
 from web import install as install_web
-from web.common import invalid_page_request, is_page
+from web.common import invalid_page_request, is_page, page_error_of
 
 log = logging.getLogger("onego.api")
+UPLOAD_FRAMING_BYTES = 64 * 1024  # multipart boundaries and part headers of one upload
 
 
 def _error(status: int, error: str, message: Text, problems: list | None = None) -> JSONResponse:
@@ -45,15 +61,28 @@ def _error(status: int, error: str, message: Text, problems: list | None = None)
     return JSONResponse(body.model_dump(mode="json"), status_code=status)
 
 
-def _text(detail: object) -> Text:
-    zh, _, en = str(detail).partition(" / ")
-    return Text(zh=zh, en=en or zh)
+# The framework's own refusals (Starlette, FastAPI) carry an English phrase; ours carry `Text`
+# (routers/responses.api_error).
+FRAMEWORK_ZH = {
+    400: "请求无法读取",
+    401: "未登录或登录已失效",
+    403: "无权进行此操作",
+    404: "没有该资源",
+    405: "不支持该请求方法",
+    413: "请求内容过大",
+}
+
+
+def _framework_text(status: int, detail: object) -> Text:
+    en = str(detail)
+    return Text(zh=FRAMEWORK_ZH.get(status, en), en=en)
 
 
 def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
     """Build the app; tests pass their own settings and Temporal client."""
     settings = settings or get_settings()
     telemetry.setup(settings, "api")
+    requests_registry = CollectorRegistry(auto_describe=True)  # /metrics: RequestMetrics's
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -68,7 +97,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         backpressure.configure(app, settings)  # the thread limiter and the database gate
         create_schema(app.state.engine)
         dummy_hash()  # made now: the first unknown name's sign-in costs what the others do
-        app.state.prometheus = registry_for(app.state.engine)
+        app.state.prometheus = registry_for(app.state.engine, requests_registry)
         # traced: a case's workflow joins the trace of the request that submitted it
         app.state.temporal = (
             telemetry.traced_client(temporal) if temporal else await connect(settings)
@@ -103,6 +132,8 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         summary="一件事一次办: one form, one case, every department",
         version="1.0",
         lifespan=lifespan,
+        docs_url=None,  # served from local assets by web.api_docs
+        redoc_url=None,
         openapi_tags=[
             {"name": "scenarios", "description": "Public catalog / 公开的一件事目录"},
             {"name": "cases", "description": "Applicants' cases / 办件"},
@@ -112,11 +143,19 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         ],
     )
     app.add_middleware(RequestBounds)  # inside BodySizeLimit: reads bodies already capped
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeaders, hsts=settings.tls_terminated)  # outermost: 413 too
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        # an upload: the document and its multipart framing (documents/limits.py refuses it
+        # in detail when the document alone is too large)
+        larger={"/api/v1/documents": settings.document_max_bytes + UPLOAD_FRAMING_BYTES},
+    )
+    app.add_middleware(SecurityHeaders, hsts=settings.tls_terminated)  # 413 too
+    app.add_middleware(RequestMetrics, registry=requests_registry)  # outermost: every status
     telemetry.instrument_app(app)
 
-    backpressure.install(app, settings)  # 503 + Retry-After when the database is saturated
+    # 503 + Retry-After when the database is saturated (an error page for a page)
+    backpressure.install(app, settings, page_error_of)
 
     @app.exception_handler(SubmissionRejected)
     async def rejected(_: Request, exc: SubmissionRejected) -> JSONResponse:
@@ -163,24 +202,32 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        # Starlette's own (405, a form of too many parts) as well as FastAPI's
+        # ours (a dict: an ErrorResponse, routers/responses.api_error), Starlette's own (405,
+        # a form of too many parts) and FastAPI's
         if isinstance(exc.detail, dict):
             response = JSONResponse(
                 ErrorResponse.model_validate(exc.detail).model_dump(mode="json"),
                 status_code=exc.status_code,
             )
         else:
-            response = _error(exc.status_code, f"http_{exc.status_code}", _text(exc.detail))
+            message = _framework_text(exc.status_code, exc.detail)
+            response = _error(exc.status_code, f"http_{exc.status_code}", message)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
 
+    @app.exception_handler(CaseError)
+    async def case_refused(request: Request, exc: CaseError) -> JSONResponse:
+        return await http_error(request, as_http(exc))
+
     v1 = APIRouter(prefix="/api/v1")
-    for module in (auth, scenarios, cases, tasks, metrics, audit):
+    for module in (auth, scenarios, cases, tasks, metrics, audit, documents):
         v1.include_router(module.router, responses=EVERY)
     app.include_router(v1)
+    api_docs.install(app)  # /docs and /redoc without a CDN
     app.include_router(prometheus.router)  # /metrics, outside /api/v1
     app.include_router(codec.router)  # /codec/decode|encode for the Temporal Web UI
+    app.include_router(verify.router)  # /verify/{code}: the public certificate check
     if settings.registry_token:
         app.include_router(exchange.router)
     install_web(app)  # the pages (web/): applicants' and departments' HTML, /static

@@ -16,12 +16,13 @@ from rich.table import Table
 from catalog.loader import CatalogError, load_catalog
 from catalog.report import reduction_markdown
 from commands.audit import app as audit_app
+from commands.department import app as department_app
 from commands.keys import app as keys_app
 from commands.retention import app as retention_app
 from commands.users import app as users_app
 from commands.users import prepare_demo_users
 from runtime.filemodes import PRIVATE_UMASK, private_folder, tighten
-from runtime.settings import get_settings
+from runtime.settings import Settings, get_settings
 from runtime.shutdown import stop_on_sigterm
 from runtime.supervisor import Component, StartFailed, Supervisor, port_ready, temporal_ready
 from security.keyring import keyring_of
@@ -33,6 +34,7 @@ catalog_app = typer.Typer(help="Lint the catalog, report reductions.", no_args_i
 app.add_typer(users_app, name="users")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(audit_app, name="audit")
+app.add_typer(department_app, name="department")
 app.add_typer(keys_app, name="keys")
 app.add_typer(retention_app, name="retention")
 console = Console()
@@ -282,13 +284,7 @@ def run() -> None:
     with supervisor.signals():
         try:
             if supervisor.start():
-                _banner(
-                    settings.api_host,
-                    settings.api_port,
-                    host,
-                    settings.temporal_ui_port,
-                    settings.demo_users,
-                )
+                _banner(settings, host)
                 supervisor.watch()
         except StartFailed as failed:
             console.print(f"[red]启动失败 / could not start: {escape(str(failed))}[/]")
@@ -298,24 +294,33 @@ def run() -> None:
             supervisor.stop()
 
 
-def _banner(
-    api_host: str, api_port: int, temporal_host: str, ui_port: int, demo: bool = True
-) -> None:
+def _banner(settings: Settings, temporal_host: str) -> None:
+    """Where everything is: the pages first (the product's main face), then the API, the
+    Temporal Web UI and the data directory actually in use."""
+    base = f"http://{settings.api_host}:{settings.api_port}"
     table = Table(title="onego 已启动 / is running", show_header=False)
-    table.add_row("API", f"http://{api_host}:{api_port}/api/v1/scenarios")
-    table.add_row("OpenAPI docs", f"http://{api_host}:{api_port}/docs")
-    table.add_row("Temporal Web UI", f"http://{temporal_host}:{ui_port}")
-    if demo:
+    table.add_row("办事大厅 / applicants", f"{base}/  (一件事目录, 申报, 我的办件)")
+    table.add_row("部门收件箱 / department inbox", f"{base}/inbox")
+    table.add_row("改革成效 / manager dashboard", f"{base}/dashboard")
+    table.add_row("审计 / audit trail", f"{base}/audit")
+    table.add_row("API", f"{base}/api/v1/scenarios  ·  docs {base}/docs")
+    table.add_row("Temporal Web UI", f"http://{temporal_host}:{settings.temporal_ui_port}")
+    table.add_row("数据目录 / data directory", str(settings.data_dir.resolve()))
+    if settings.demo_users:
         table.add_row("demo users", ", ".join(u[0] for u in DEMO_USERS))
         table.add_row("demo password", DEMO_PASSWORD)
     console.print(table)
-    if demo:
+    if settings.demo_users:
         console.print(
             "[bold yellow]演示账号的密码是公开的，仅供演示，切勿用于真实数据 / the demo users' "
             "password is public: for demos only, never with real data; DEMO_USERS=false "
             "turns them off (then `onego users disable NAME` the existing ones)[/]"
         )
-    console.print("Ctrl-C 停止 / stops everything; state is kept in data/")
+    console.print(
+        f"Ctrl-C 停止 / stops everything; state is kept in {settings.data_dir.resolve()}",
+        markup=False,
+        soft_wrap=True,  # the path whole on one line, whatever the terminal's width
+    )
 
 
 if __name__ == "__main__":

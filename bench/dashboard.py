@@ -11,7 +11,7 @@ two years), each:
 - cold: its first run on a new engine (a new connection: SQLite's page cache and
   PostgreSQL's plan cache empty; the operating system's file cache is not dropped);
 - warm: the median of R more runs;
-- rows: the same figures computed from the case tables without the rollups (store/dashboard
+- rows: the same figures computed from the case tables without the rollups (reporting/dashboard
   `source="rows"`), once: the baseline, and the ratio rows / warm. The queries that compute
   critical paths in Python from every item (departments, drivers, the whole dashboard) are
   run that way over the 90 days only: over two years at 1M cases they take many minutes.
@@ -23,7 +23,7 @@ With `--stages K` the cases are added in K equal steps and the queries timed aft
 show how the timings grow with the history (the later steps insert into indexed tables).
 
 It checks that both ways give the same figures, prints the seeding times, and removes both
-databases. `make bench` runs it before the API benchmark (python -m bench).
+databases. `make bench-dashboard` runs it.
 """
 
 import argparse
@@ -45,6 +45,10 @@ from sqlmodel import Session
 
 from catalog.loader import Catalog, get_catalog
 from reporting import dashboard as figures
+from reporting.figures import Dashboard, ItemDriver
+from reporting.period import Period
+from reporting.queries import Source
+from reporting.trace import case_trace
 from routers.metrics import scenario_metrics
 from routers.schemas import ScenarioMetrics
 from simulation.seed import seed_cases
@@ -93,8 +97,8 @@ def analyze(engine: Engine) -> float:
 
 
 def queries(
-    catalog: Catalog, period: figures.Period, case_id: str, now: datetime
-) -> dict[str, Callable[[Session, figures.Source], Any]]:
+    catalog: Catalog, period: Period, case_id: str, now: datetime
+) -> dict[str, Callable[[Session, Source], Any]]:
     """name -> run(session, source): each of the dashboard's queries."""
     return {
         "scenarios": lambda s, src: figures.scenario_figures(s, period, None, catalog, src),
@@ -105,7 +109,7 @@ def queries(
         "dashboard (all)": lambda s, src: figures.dashboard(s, period, None, catalog, src, now),
         "one scenario": lambda s, src: figures.dashboard(s, period, "newborn", catalog, src, now),
         "slowest cases": lambda s, src: figures.slowest_cases(s, period, None, catalog),
-        "case trace": lambda s, src: figures.case_trace(s, case_id, catalog, now),
+        "case trace": lambda s, src: case_trace(s, case_id, catalog, now),
     }
 
 
@@ -131,11 +135,11 @@ def same(a: Any, b: Any) -> bool:
 
 def comparable(result: Any) -> Any:
     """A result as plain data, the drivers keyed by item (ties may order differently)."""
-    if isinstance(result, figures.Dashboard):
+    if isinstance(result, Dashboard):
         data = result.model_dump(exclude={"drivers"})
         data["drivers"] = {d.item: d.model_dump() for d in result.drivers}
         return data
-    if isinstance(result, list) and result and isinstance(result[0], figures.ItemDriver):
+    if isinstance(result, list) and result and isinstance(result[0], ItemDriver):
         return {d.item: d.model_dump() for d in result}
     if isinstance(result, tuple):
         return [comparable(r) for r in result]
@@ -144,7 +148,7 @@ def comparable(result: Any) -> Any:
     return result.model_dump() if hasattr(result, "model_dump") else result
 
 
-def all_time_scenarios(session: Session, source: figures.Source) -> list[ScenarioMetrics]:
+def all_time_scenarios(session: Session, source: Source) -> list[ScenarioMetrics]:
     """GET /metrics/scenarios: the endpoint itself (rollups), or its figures from the case
     table."""
     if source == "rollups":
@@ -158,7 +162,7 @@ def time_query(
     label: str,
     query: str,
     url: str,
-    run: Callable[[Session, figures.Source], Any],
+    run: Callable[[Session, Source], Any],
     args: argparse.Namespace,
     baseline: bool,
 ) -> str:
@@ -199,8 +203,8 @@ def bench_backend(
     lines = []
     now = UNTIL
     periods = {
-        "90 days": figures.Period.last(90, UNTIL.date()),
-        f"{DAYS} days": figures.Period.last(DAYS + 1, UNTIL.date()),
+        "90 days": Period.last(90, UNTIL.date()),
+        f"{DAYS} days": Period.last(DAYS + 1, UNTIL.date()),
     }
     for label, period in periods.items():
         for query, run in queries(catalog, period, case_id, now).items():

@@ -1,6 +1,6 @@
 """The reconciler: every case stored as submitted gets its workflow started, within seconds.
 
-A submission commits its case before it starts the workflow (core/submission.py). When the
+A submission commits its case before it starts the workflow (cases/submission.py). When the
 start does not happen (Temporal not answering within the deadline: the applicant got 202; the
 API killed between the two), the row stays `submitted` with no workflow. The API runs this
 loop in the background (api.py lifespan): every RECONCILE_SECONDS it starts the workflow of
@@ -24,10 +24,10 @@ from temporalio.client import Client
 
 from cases.submission import start_workflow, workflow_input_of
 from catalog.loader import Catalog
+from domain.queues import DEFAULT_QUEUES, TaskQueues
 from domain.statuses import CaseStatus
 from runtime.temporal import TemporalUnavailable
 from store.models import Case
-from workflows.queues import DEFAULT_QUEUES, TaskQueues
 
 log = logging.getLogger("onego.reconciler")
 BATCH = 200  # starts per pass at most (oldest first); the next pass takes the rest

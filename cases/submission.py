@@ -4,7 +4,7 @@ The order makes duplicates and crashes harmless: the case id is derived from the
 Idempotency-Key (so a repeated request maps to the same case and workflow id), the row is
 committed before the workflow starts, and starting an already started workflow is a no-op.
 A row whose workflow did not start (a crash in between, Temporal not answering within the
-start's deadline: `StartDeferred`) is started by the API's reconciler (core/reconciler.py).
+start's deadline: `StartDeferred`) is started by the API's reconciler (cases/reconciler.py).
 """
 
 import asyncio
@@ -22,19 +22,20 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from cases.trail import Trail
 from catalog.loader import Catalog
-from catalog.models import Text
 from catalog.reform import reform_figures
+from domain.queues import DEFAULT_QUEUES, TaskQueues
 from domain.statuses import CaseStatus
+from domain.text import Text
 from forms.messages import Problem
 from forms.prefill import Identity, Prefilled, prefill
 from forms.unified import FormInvalid, compile_form
 from registries.base import RegistryAdapter
 from runtime.temporal import TemporalUnavailable, deadline, deadlines
-from store.models import Case, CaseItem
+from store.models import Case, CaseItem, User
 from workflows import case_workflow_id
 from workflows.models import ScenarioInput
-from workflows.queues import DEFAULT_QUEUES, TaskQueues
 from workflows.scenario import ScenarioWorkflow
 
 CASE_NAMESPACE = uuid.UUID("6f0b6a0e-5a43-4d52-9a55-0e60c0de0001")
@@ -53,7 +54,7 @@ class SubmissionRejected(Exception):
 
 class StartDeferred(Exception):
     """The case is stored, but Temporal did not start its workflow within the deadline: the
-    reconciler (core/reconciler.py) starts it within seconds. The caller answers 202."""
+    reconciler (cases/reconciler.py) starts it within seconds. The caller answers 202."""
 
     def __init__(self, case: Case, created: bool):
         self.case = case
@@ -340,3 +341,9 @@ def workflow_input_of(catalog: Catalog, case: Case) -> ScenarioInput:
         calendar=catalog.calendar,
         review=catalog.review,
     )
+
+
+def record_submission(trail: Trail, user: User, case_id: str, created: bool) -> None:
+    """Record a submission in the trail (case.submit; a repeated Idempotency-Key says so)."""
+    detail = "" if created else "repeated"
+    trail.record(user, "case.submit", object_type="case", object_id=case_id, detail=detail)

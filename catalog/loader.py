@@ -30,7 +30,7 @@ from catalog.models import (
     ScenarioSpec,
     Section,
 )
-from workflows.queues import DEFAULT_QUEUES
+from domain.queues import DEFAULT_QUEUES
 
 DATA_DIR = Path(__file__).parent / "data"
 M = TypeVar("M", bound=BaseModel)

@@ -8,14 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
-class Text(BaseModel):
-    """A bilingual text: zh-CN first, English too."""
-
-    model_config = ConfigDict(frozen=True)
-
-    zh: str
-    en: str
+from domain.text import Text
 
 
 class Source(BaseModel):

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from catalog.loader import Catalog
 from catalog.models import ScenarioSpec
+from domain import measures
 
 
 class ReformFigures(BaseModel):
@@ -24,9 +25,13 @@ class ReformFigures(BaseModel):
 
     @property
     def material_reduction(self) -> float:
-        if not self.materials_baseline:
-            return 0.0
-        return 1 - len(self.materials_asked) / self.materials_baseline
+        return (
+            measures.material_reduction(len(self.materials_asked), self.materials_baseline) or 0.0
+        )
+
+    @property
+    def field_reduction(self) -> float:
+        return measures.field_reduction(self.fields_asked, self.fields_baseline) or 0.0
 
 
 def material_sources(catalog: Catalog, spec: ScenarioSpec) -> dict[str, str | None]:

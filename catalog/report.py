@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from catalog.loader import Catalog
 from catalog.reform import reform_figures
+from domain import measures
 
 COMMAND = "onego catalog report > docs/reductions.md"
 
@@ -39,15 +40,15 @@ class Row:
 
     @property
     def material_reduction(self) -> float:
-        return _reduction(self.materials_asked, self.materials_baseline)
+        return measures.material_reduction(self.materials_asked, self.materials_baseline) or 0.0
 
     @property
     def field_reduction(self) -> float:
-        return _reduction(self.fields_typed, self.fields_baseline)
+        return measures.field_reduction(self.fields_typed, self.fields_baseline) or 0.0
 
     @property
     def time_reduction(self) -> float:
-        return _reduction(self.promised_days, self.baseline_days)
+        return measures.time_reduction(self.promised_days, self.baseline_days) or 0.0
 
     def cells(self) -> list[str]:
         return [
@@ -80,10 +81,6 @@ HEADER = [
     "promised days",
     "time reduction",
 ]
-
-
-def _reduction(after: float, before: float) -> float:
-    return 1 - after / before if before else 0.0
 
 
 def _percent(share: float) -> str:

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from catalog.models import Text
+from domain.text import Text
 
 # error type -> (what is wrong, how to fix it)
 MESSAGES: dict[str, tuple[Text, Text]] = {

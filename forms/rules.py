@@ -9,7 +9,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from catalog.models import FieldDef, FieldType, Rule, RuleKind, Text
+from catalog.models import FieldDef, FieldType, Rule, RuleKind
+from domain.text import Text
 from forms.messages import Problem
 from forms.types import birth_date_of, today
 

@@ -18,6 +18,14 @@ EARLIEST_BIRTH = date(1900, 1, 1)
 _REFUSED = {"Cc", "Cs", "Zl", "Zp"}
 _LINE_BREAKS = "\r\n\u2028\u2029"
 
+# What the OpenAPI says of a multi-line text (forms.types.MultiLine refuses the rest): no
+# control character but tab and line breaks, no line or paragraph separator.
+MULTI_LINE_PATTERN = (
+    "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$"
+)
+# A name on one line (user names): no control character at all.
+ONE_LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]+$"
+
 
 def today() -> date:
     """Today in China, the day every "not in the future" is measured against."""

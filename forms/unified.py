@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from catalog.loader import Catalog, get_catalog
-from catalog.models import Condition, FieldDef, FieldType, Rule, ScenarioSpec, Text
+from catalog.models import Condition, FieldDef, FieldType, Rule, ScenarioSpec
+from domain.text import Text
 from forms.messages import MESSAGES, Problem, problems_from
 from forms.rules import applicant_problems, naming_applicant, rule_problems
 from forms.types import (
@@ -251,11 +252,6 @@ def compile_form(code: str, version: int, catalog: Catalog | None = None) -> Com
         applicant_is=tuple(scenario.applicant_is),
         rule_model=rule_model,
     )
-
-
-def form_model(code: str, version: int, catalog: Catalog | None = None) -> type[UnifiedForm]:
-    """The pydantic model of one scenario version's unified form."""
-    return compile_form(code, version, catalog).model
 
 
 def example_form(code: str, version: int, catalog: Catalog | None = None) -> dict[str, Any]:

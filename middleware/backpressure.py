@@ -17,7 +17,7 @@ happen anyway: never a 500 after a minute.
 
 import asyncio
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import anyio.to_thread
@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from catalog.models import Text
+from domain.text import Text
 from routers.schemas import ErrorResponse
 from runtime.settings import Settings
 
@@ -89,18 +89,20 @@ def gate_of(request: Request) -> DatabaseGate:
     return request.app.state.database_gate  # type: ignore[no-any-return]
 
 
-def busy(request: Request, retry_after: int) -> Response:
+# The error page of a request for a page, None for the JSON API (web.common.page_error_of):
+# given by api.py, so the middleware do not import the pages built on them.
+PageErrors = Callable[[Request, int, Text], Response | None]
+
+
+def busy(request: Request, retry_after: int, pages: PageErrors) -> Response:
     """503 with Retry-After and the bilingual message: the project's error body, or the
     error page in the visitor's language for a page (web/)."""
-    from web.common import PageError, error_page, is_page  # web builds on core
-
-    headers = {"Retry-After": str(retry_after)}
-    if is_page(request):
-        response: Response = error_page(request, PageError(503, BUSY))
-        response.headers.update(headers)
-        return response
-    body = ErrorResponse(error="busy", message=BUSY)
-    return JSONResponse(body.model_dump(mode="json"), status_code=503, headers=headers)
+    response = pages(request, 503, BUSY)
+    if response is None:
+        body = ErrorResponse(error="busy", message=BUSY)
+        response = JSONResponse(body.model_dump(mode="json"), status_code=503)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def is_sqlite_busy(exc: OperationalError) -> bool:
@@ -108,20 +110,20 @@ def is_sqlite_busy(exc: OperationalError) -> bool:
     return "database is locked" in str(exc.orig)
 
 
-def install(app: FastAPI, settings: Settings) -> None:
+def install(app: FastAPI, settings: Settings, pages: PageErrors) -> None:
     """The 503 answers: no admission in time, the pool's timeout, SQLite's busy timeout."""
     retry_after = retry_after_of(settings.db_wait_s)
 
     @app.exception_handler(DatabaseBusy)
     async def not_admitted(request: Request, exc: DatabaseBusy) -> Response:
-        return busy(request, exc.retry_after)
+        return busy(request, exc.retry_after, pages)
 
     @app.exception_handler(PoolTimeout)
     async def pool_timeout(request: Request, _: PoolTimeout) -> Response:
-        return busy(request, retry_after)
+        return busy(request, retry_after, pages)
 
     @app.exception_handler(OperationalError)
     async def operational(request: Request, exc: OperationalError) -> Response:
         if is_sqlite_busy(exc):
-            return busy(request, retry_after)
+            return busy(request, retry_after, pages)
         raise exc

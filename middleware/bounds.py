@@ -24,7 +24,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import DataError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from catalog.models import Text
+from domain.text import Text
 from forms.messages import Problem
 
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column of the read model
@@ -34,14 +34,6 @@ FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2100, 12, 31)
 # What the OpenAPI says of a day (clients and schemathesis generate within it).
 DAY_PATTERN = r"^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$"
-
-# What the OpenAPI says of a multi-line text (forms.types.MultiLine refuses the rest): no
-# control character but tab and line breaks, no line or paragraph separator.
-MULTI_LINE_PATTERN = (
-    "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$"
-)
-# A name on one line (user names): no control character at all.
-ONE_LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]+$"
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="A positive 32-bit id")]
 

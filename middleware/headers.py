@@ -7,9 +7,9 @@ the TLS_TERMINATED setting says TLS ends in front of onego (a proxy serving HTTP
 plain HTTP the header would be ignored, and on a host that later loses HTTPS it would lock
 browsers out.
 
-FastAPI's interactive docs (/docs, /redoc) are the one exception: their pages are built from
-an inline script and scripts and styles on cdn.jsdelivr.net, so they get a policy of their
-own that lets them work. They show the API's schema, never personal data.
+The API's interactive docs (/docs, /redoc; web/api_docs.py) load only onego's own scripts;
+Swagger UI and ReDoc set inline styles, so their pages alone allow inline style (never inline
+script), and ReDoc its blob: worker. They show the API's schema, never personal data.
 """
 
 from collections.abc import Iterable
@@ -21,19 +21,15 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-DOCS_CDN = "https://cdn.jsdelivr.net"
 DOCS_CSP = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; "
-    f"style-src 'self' 'unsafe-inline' {DOCS_CDN} https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "worker-src 'self' blob:; connect-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")  # and /docs/oauth2-redirect
 PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 HSTS = "max-age=31536000; includeSubDomains"
-CACHEABLE = ("/static/",)
+CACHEABLE = ("/static/", "/api-docs-assets/")
 
 
 def _is_under(path: str, prefixes: Iterable[str]) -> bool:

@@ -10,17 +10,21 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    """`max_bytes` for every path but those of `larger` (path: its own limit, e.g. uploads)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None):
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger.get(scope["path"], self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await self._refuse(send, max_bytes)
             return
         seen = 0
         started = refused = False
@@ -30,12 +34,12 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     # Answer 413 here: FastAPI turns any error raised while it reads the
                     # body into its own 400, which `tracking_send` then drops.
                     if not started and not refused:
                         refused = True
-                        await self._refuse(send)
+                        await self._refuse(send, max_bytes)
                     raise BodyTooLarge
             return message
 
@@ -50,10 +54,10 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started and not refused:
-                await self._refuse(send)
+                await self._refuse(send, max_bytes)
 
-    async def _refuse(self, send: Send) -> None:
-        limit_kib = self.max_bytes // 1024
+    async def _refuse(self, send: Send, max_bytes: int) -> None:
+        limit_kib = max_bytes // 1024
         body = json.dumps(
             {
                 "error": "body_too_large",

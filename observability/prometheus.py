@@ -14,23 +14,42 @@ ending meanwhile counts once (a counter going back would read as a reset).
 - case_duration_working_days{scenario}: completed cases, submission to completion (from the
   dashboard's histogram of working days rounded up to a tenth: the bounds are whole tenths,
   so each case falls in the bucket its exact days would)
+- onego_tasks_open{department}: the backlog now, review tasks open (waiting for the
+  department or for the applicant's supplement), as the dashboard counts it
+- onego_tasks_overdue{department}: open tasks waiting for the department past their due time
+
+The API process also counts the requests it serves (`RequestMetrics`, per process, which is
+true of requests): onego_http_requests_total{method,route,status} and
+onego_http_request_duration_seconds{method,route}. `route` is the route's template
+(`/api/v1/cases/{case_id}`), never the path asked for: no id or personal data in a label.
 """
 
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from time import perf_counter
 
 from opentelemetry.instrumentation.utils import suppress_instrumentation
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client import Counter
+from prometheus_client import Histogram as HistogramMetric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector, CollectorRegistry
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.routing import Mount
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.statuses import CaseStatus
 from reporting import rollups
-from reporting.dashboard import summed
+from reporting.queries import backlog, summed
 from store.models import CASE, ITEM
 
 BOUNDS = rollups.DURATION_BUCKETS
@@ -90,6 +109,24 @@ class ReadModelCollector(Collector):
             _snapshot(session)
             yield from self._cases(session)
             yield from self._items(session)
+            yield from self._backlog(session)
+
+    def _backlog(self, session: Session) -> Iterator[Metric]:
+        open_now = GaugeMetricFamily(
+            "onego_tasks_open",
+            "Review tasks open now (waiting for the department or the applicant), by department.",
+            labels=["department"],
+        )
+        overdue = GaugeMetricFamily(
+            "onego_tasks_overdue",
+            "Open review tasks waiting for the department past their due time.",
+            labels=["department"],
+        )
+        for department, counts in sorted(backlog(session, datetime.now(UTC)).items()):
+            open_now.add_metric([department], counts["open"])
+            overdue.add_metric([department], counts["overdue"])
+        yield open_now
+        yield overdue
 
     def _cases(self, session: Session) -> Iterator[Metric]:
         started = CounterMetricFamily(
@@ -173,8 +210,60 @@ class ReadModelCollector(Collector):
         )
 
 
-def registry_for(engine: Engine) -> CollectorRegistry:
-    """A registry of the read model's figures (one per app, not the process-global one)."""
-    registry = CollectorRegistry(auto_describe=True)
+class RequestMetrics:
+    """ASGI middleware counting the HTTP requests served and their durations, labelled by
+    method, route template and status. Its registry is the app's (`registry_for` adds the
+    read model's collector to it once the engine exists)."""
+
+    UNMATCHED = "unmatched"  # no route: never the path asked for
+
+    def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
+        self.app = app
+        self.requests = Counter(
+            "onego_http_requests",
+            "HTTP requests served, by method, route template and status.",
+            ["method", "route", "status"],
+            registry=registry,
+        )
+        self.duration = HistogramMetric(
+            "onego_http_request_duration_seconds",
+            "Time to serve an HTTP request, by method and route template.",
+            ["method", "route"],
+            registry=registry,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = perf_counter(), 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            method, route = scope["method"], route_template(scope)
+            self.requests.labels(method, route, str(status)).inc()
+            self.duration.labels(method, route).observe(perf_counter() - started)
+
+
+def route_template(scope: Scope) -> str:
+    """The template of the route that served the request (`/static/{path}` for a file of a
+    mount), `unmatched` when none did."""
+    route = scope.get("route")
+    if isinstance(route, Mount):
+        return f"{route.path}/{{path}}"
+    return getattr(route, "path", None) or RequestMetrics.UNMATCHED
+
+
+def registry_for(engine: Engine, registry: CollectorRegistry | None = None) -> CollectorRegistry:
+    """A registry of the read model's figures (one per app, not the process-global one),
+    added to `registry` when given (the one of the app's `RequestMetrics`)."""
+    registry = registry or CollectorRegistry(auto_describe=True)
     registry.register(ReadModelCollector(engine))
     return registry

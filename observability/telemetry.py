@@ -6,8 +6,8 @@ What is traced (docs/telemetry.md has the span names and attributes):
 - Temporal: client calls, workflows, activities and local activities (`TracingInterceptor`
   on the client and the workers), so a case's workflow joins the trace of the request that
   submitted it;
-- department adapter calls (`department.perform` / `department.revoke`, activities/resilience.py);
-- SQL statements of every engine made by `store.db.make_engine`;
+- department adapter calls (`department.perform` / `department.revoke`, adapters/resilience.py);
+- SQL statements of every traced engine made by `store.db.make_engine` (instrumented there);
 - business spans: one per case and one per item, emitted by the read-model writer when the
   case or item ends, with their real start and end (a four-day review is a four-day span).
   A case's spans share a trace id derived from the case id and have span ids derived from
@@ -39,7 +39,6 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
-    from sqlalchemy.engine import Engine
     from temporalio.client import Client
     from temporalio.worker import Interceptor
 
@@ -322,17 +321,6 @@ def instrument_app(app: "FastAPI") -> None:
     FastAPIInstrumentor.instrument_app(
         app, excluded_urls=EXCLUDED_URLS, exclude_spans=["receive", "send"]
     )
-
-
-def instrument_engine(engine: "Engine") -> None:
-    """A span per SQL statement of `engine` (statement text only: values are bound)."""
-    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
-    from opentelemetry.metrics import get_meter
-
-    usage = get_meter("onego.sqlalchemy").create_up_down_counter(
-        "db.client.connections.usage", unit="connections"
-    )
-    EngineTracer(trace.get_tracer("opentelemetry.instrumentation.sqlalchemy"), engine, usage)
 
 
 def _has_tracing(interceptors: Iterable[object]) -> bool:

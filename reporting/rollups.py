@@ -17,11 +17,11 @@ that both give the same figures (docs/dashboard.md).
 import math
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Table, delete, select
 from sqlalchemy.engine import Connection
@@ -31,6 +31,7 @@ from sqlmodel import select as select_rows
 from catalog.calendar import CHINA_TZ, WorkCalendar
 from catalog.loader import Catalog
 from domain.statuses import CaseStatus, ItemStatus
+from reporting.facts import CaseLike, ItemLike
 from store.db import insert as insert_into
 from store.models import CASE, ITEM, Case, CaseDay, CaseDaysBucket, CaseItem, ItemDay, ItemDoneDay
 
@@ -56,38 +57,6 @@ NOT_DONE = -1  # ItemDoneDay's bucket of the items that did not end done
 
 # (table name, key values) -> {column: amount}
 Contribution = dict[tuple[str, tuple[Any, ...]], dict[str, float]]
-
-
-class CaseLike(Protocol):
-    """What the rollups read of a case (a `Case` row or the seeder's plain record)."""
-
-    id: str
-    scenario: str
-    scenario_version: int
-    status: CaseStatus
-    submitted_at: datetime
-    completed_at: datetime | None
-    materials_baseline: int
-    materials_provided: int
-    baseline_days: float
-    actual_days: float | None
-    applicant_days: float
-    department_days: float
-    breaches: int
-
-
-class ItemLike(Protocol):
-    item: str
-    department: str
-    mode: str
-    status: Any
-    opened_at: datetime | None
-    completed_at: datetime | None
-    department_days: float
-    applicant_days: float
-    breached: bool
-    decided_by: str | None
-    elapsed_days: float | None
 
 
 def case_day(submitted_at: datetime) -> date:
@@ -476,7 +445,3 @@ def read_rows(connection: Connection, grain: int = DAY) -> Contribution:
             if amounts:
                 rows[(table.name, key)] = amounts
     return rows
-
-
-def nonzero(rows: Iterable[tuple[tuple[str, tuple[Any, ...]], dict[str, float]]]) -> Contribution:
-    return {k: v for k, v in rows if any(abs(x) > 1e-9 for x in v.values())}

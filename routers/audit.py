@@ -17,8 +17,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from cases.errors import CaseError
 from middleware.bounds import MAX_ID, QueryDay, day_query
 from routers.deps import SessionDep, require
+from routers.errors import status_of
 from routers.responses import SIGNED_IN
 from store.audit import audit_request
 from store.models import AuditEvent, Role, User
@@ -27,16 +29,22 @@ log = logging.getLogger(__name__)
 MAX_PAGE = 500
 
 
+def _status(exc: BaseException) -> int | None:
+    """The HTTP status a refusal is answered with (a case error's as the API answers it)."""
+    if isinstance(exc, HTTPException):
+        return exc.status_code
+    return status_of(exc) if isinstance(exc, CaseError) else None
+
+
 def outcome_of(exc: BaseException) -> str:
     """`denied` for a refusal of who the user is (401, 403), else `failure`."""
-    if isinstance(exc, HTTPException) and exc.status_code in (401, 403):
-        return "denied"
-    return "failure"
+    return "denied" if _status(exc) in (401, 403) else "failure"
 
 
 def _what(exc: BaseException) -> str:
     """The refusal, without its message (which may quote what the user sent)."""
-    return f"HTTP {exc.status_code}" if isinstance(exc, HTTPException) else type(exc).__name__
+    status = _status(exc)
+    return f"HTTP {status}" if status is not None else type(exc).__name__
 
 
 class Auditor:

@@ -13,12 +13,14 @@ allowed or not, writes an audit row (`codec.decode` / `codec.encode`).
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payloads
 
+from domain.text import Text
 from routers.deps import TOKEN_COOKIE, SessionDep, SettingsDep, TemporalDep, user_of_token
+from routers.responses import api_error
 from runtime.settings import Settings
 from security.codec import SealingCodec, codec_of, is_sealed
 from security.keyring import KeyRingError
@@ -75,10 +77,12 @@ async def _payloads(request: Request, cors: dict[str, str]) -> Payloads:
     try:
         return json_format.Parse(await request.body(), Payloads())
     except (json_format.ParseError, DecodeError, UnicodeDecodeError):
-        raise HTTPException(
+        raise api_error(
             400,
-            detail='请求体应为 {"payloads": [...]} / the body must be {"payloads": [...]} '
-            "(Temporal's remote codec protocol)",
+            Text(
+                zh='请求体应为 {"payloads": [...]}',
+                en="""the body must be {"payloads": [...]} (Temporal's remote codec protocol)""",
+            ),
             headers=cors,
         ) from None
 
@@ -106,15 +110,15 @@ async def _serve(
         audit_request(session, request, user, action, outcome="denied", object_type="codec")
         session.commit()
         if namespace and namespace != settings.temporal_namespace:
-            raise HTTPException(
+            raise api_error(
                 404,
-                detail=f"没有该命名空间的编解码 / no codec for namespace {namespace}",
+                Text(zh="没有该命名空间的编解码", en=f"no codec for namespace {namespace}"),
                 headers=cors,
             )
         names = ", ".join(r.value for r in roles)
-        raise HTTPException(
+        raise api_error(
             403,
-            detail=f"该操作仅限以下已登录角色：{names} / only signed-in {names} may do this",
+            Text(zh=f"该操作仅限以下已登录角色：{names}", en=f"only signed-in {names} may do this"),
             headers=cors,
         )
     payloads = (await _payloads(request, cors)).payloads
@@ -130,7 +134,7 @@ async def _serve(
             result = [codec.open(p) if is_sealed(p) else p for p in payloads]
     except (KeyRingError, ValueError) as error:
         outcome = "failure"
-        raise HTTPException(422, detail=f"载荷无法解密 / {error}", headers=cors) from None
+        raise api_error(422, Text(zh="载荷无法解密", en=str(error)), headers=cors) from None
     finally:
         audit_request(
             session, request, user, action, outcome=outcome, object_type="codec", detail=detail

@@ -4,16 +4,18 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 from temporalio.client import Client
 
 from catalog.loader import Catalog
+from domain.text import Text
 from forms.prefill import Identity
 from middleware.backpressure import gate_of
 from registries.base import RegistryAdapter
+from routers.responses import api_error
 from runtime.settings import Settings
 from security.sign_in import verified, web_token
 from store.models import Role, User
@@ -71,9 +73,9 @@ def get_current_user(
 ) -> User:
     user = user_of_token(session, settings, token)
     if user is None:
-        raise HTTPException(
+        raise api_error(
             status.HTTP_401_UNAUTHORIZED,
-            detail="登录已失效，请重新登录 / the token is invalid or expired: log in again",
+            Text(zh="登录已失效，请重新登录", en="the token is invalid or expired: log in again"),
             headers={"WWW-Authenticate": "Bearer"},
         )
     return user
@@ -110,9 +112,12 @@ def require(*roles: Role) -> Callable[[User], User]:
     def check(user: CurrentUser) -> User:
         if user.role not in roles:
             allowed = ", ".join(r.value for r in roles)
-            raise HTTPException(
+            raise api_error(
                 status.HTTP_403_FORBIDDEN,
-                detail=f"该操作仅限以下角色：{allowed} / only these roles may do this: {allowed}",
+                Text(
+                    zh=f"该操作仅限以下角色：{allowed}",
+                    en=f"only these roles may do this: {allowed}",
+                ),
             )
         return user
 

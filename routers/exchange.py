@@ -6,7 +6,10 @@ Mounted at /exchange/v1 only when REGISTRY_TOKEN is set; it lets a second onego 
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, Header, Request
+
+from domain.text import Text
+from routers.responses import api_error
 
 router = APIRouter(prefix="/exchange/v1", tags=["exchange"], include_in_schema=False)
 
@@ -19,8 +22,8 @@ async def lookup(
     x_exchange_token: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
     if x_exchange_token != request.app.state.settings.registry_token:
-        raise HTTPException(401, detail="交换令牌无效 / invalid exchange token")
+        raise api_error(401, Text(zh="交换令牌无效", en="invalid exchange token"))
     record = await request.app.state.embedded_registries.lookup(registry, key)
     if record is None:
-        raise HTTPException(404, detail="无记录 / no record")
+        raise api_error(404, Text(zh="无记录", en="no record"))
     return record

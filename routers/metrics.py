@@ -1,5 +1,6 @@
 """Reform measures for managers: per scenario (all time), the dashboard of a period, the
-departments' SLA figures and backlog, and one case's SLA trace (store/dashboard.py)."""
+departments' SLA figures and backlog, and one case's SLA trace (reporting/dashboard.py,
+reporting/trace.py)."""
 
 from datetime import date
 from typing import Annotated
@@ -7,14 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from catalog.loader import Catalog
-from catalog.models import Text
+from domain.text import Text
 from forms.messages import Problem
 from middleware.bounds import QueryDay, day_query
 from reporting import dashboard as figures
+from reporting import trace as traces
+from reporting.figures import Dashboard, DepartmentFigures
+from reporting.period import Period
 from routers.audit import AuditDep
 from routers.deps import CatalogDep, SessionDep, require
-from routers.responses import SIGNED_IN, errors
-from routers.schemas import ErrorResponse, ScenarioMetrics
+from routers.responses import SIGNED_IN, api_error, errors
+from routers.schemas import ScenarioMetrics
 from store.models import Role, User
 
 router = APIRouter(prefix="/metrics", tags=["metrics"], responses=SIGNED_IN)
@@ -36,11 +40,11 @@ MAX_DAYS = 3660
 PERIOD = ("from", "to")
 
 
-def period_of(start: date | None, end: date | None, days: int = DEFAULT_DAYS) -> figures.Period:
+def period_of(start: date | None, end: date | None, days: int = DEFAULT_DAYS) -> Period:
     """The period asked for: `from`..`to` (China days, inclusive); `to` defaults to today,
     `from` to `days` days before `to`."""
-    end = end or figures.Period.last(1).end
-    start = start or figures.Period.last(days, end).start
+    end = end or Period.last(1).end
+    start = start or Period.last(days, end).start
     if start > end:
         raise period_refused(
             "period_reversed",
@@ -53,21 +57,18 @@ def period_of(start: date | None, end: date | None, days: int = DEFAULT_DAYS) ->
             Text(zh=f"期间最长 {MAX_DAYS} 天", en=f"The period may span at most {MAX_DAYS} days"),
             Text(zh="请缩短期间", en="Choose a shorter period"),
         )
-    return figures.Period(start=start, end=end)
+    return Period(start=start, end=end)
 
 
 def period_refused(code: str, message: Text, fix: Text) -> HTTPException:
     """422 naming both ends of the period (`query.from`, `query.to`)."""
     problems = [Problem(loc=f"query.{end}", code=code, message=message, fix=fix) for end in PERIOD]
-    body = ErrorResponse(error=code, message=message, problems=problems)
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=body.model_dump(mode="json"))
+    return api_error(status.HTTP_422_UNPROCESSABLE_CONTENT, message, error=code, problems=problems)
 
 
 def known_scenario(catalog: Catalog, scenario: str | None) -> str | None:
     if scenario and catalog.scenario(scenario) is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, detail=f"没有该场景 / no such scenario: {scenario}"
-        )
+        raise api_error(404, Text(zh=f"没有该场景：{scenario}", en=f"no such scenario: {scenario}"))
     return scenario or None
 
 
@@ -84,7 +85,7 @@ def dashboard_metrics(
     start: From = None,
     to: To = None,
     scenario: ScenarioFilter = None,
-) -> figures.Dashboard:
+) -> Dashboard:
     """The reform dashboard of cases submitted in a period (default: the last 90 days):
     per scenario and in total, each against the city's targets; SLA compliance and backlog
     per department; which items add the most days (docs/dashboard.md)."""
@@ -101,7 +102,7 @@ def department_metrics(
     start: From = None,
     to: To = None,
     scenario: ScenarioFilter = None,
-) -> list[figures.DepartmentFigures]:
+) -> list[DepartmentFigures]:
     """Per department: SLA compliance of the reviews decided in the period's ended cases,
     their share of the critical path, and the backlog now (open and overdue tasks)."""
     return figures.department_figures(
@@ -112,11 +113,11 @@ def department_metrics(
 @router.get("/cases/{case_id}/trace", responses=errors(404))
 def case_trace(
     case_id: str, user: Manager, session: SessionDep, catalog: CatalogDep, audit: AuditDep
-) -> figures.Trace:
+) -> traces.Trace:
     """One case's SLA trace: each item's start, end, promised limit and breach, the
     applicant's supplement waits apart, and the critical path (audited: trace.view)."""
     with audit.watched(user, "trace.view", "case", case_id):
-        trace = figures.case_trace(session, case_id, catalog)
+        trace = traces.case_trace(session, case_id, catalog)
         if trace is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, detail="没有该办件 / no such case")
+            raise api_error(404, Text(zh="没有该办件", en="no such case"))
     return trace

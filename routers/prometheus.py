@@ -3,8 +3,11 @@
 import ipaddress
 import secrets
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from domain.text import Text
+from routers.responses import api_error
 
 router = APIRouter()
 
@@ -46,13 +49,15 @@ def prometheus_metrics(request: Request) -> Response:
     /metrics answers only while it is served on loopback only (403 otherwise)."""
     token = request.app.state.settings.metrics_token
     if not token and not served_on_loopback_only(request):
-        raise HTTPException(
+        raise api_error(
             403,
-            "监控端点未对本机以外开放：请设置 METRICS_TOKEN / "
-            "/metrics is closed beyond this machine: set METRICS_TOKEN",
+            Text(
+                zh="监控端点未对本机以外开放：请设置 METRICS_TOKEN",
+                en="/metrics is closed beyond this machine: set METRICS_TOKEN",
+            ),
         )
     if token and not secrets.compare_digest(
         request.headers.get("authorization", ""), f"Bearer {token}"
     ):
-        raise HTTPException(401, "需要监控令牌 / a metrics token is required")
+        raise api_error(401, Text(zh="需要监控令牌", en="a metrics token is required"))
     return Response(generate_latest(request.app.state.prometheus), media_type=CONTENT_TYPE_LATEST)

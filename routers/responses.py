@@ -1,8 +1,13 @@
 """The error statuses an endpoint can answer, declared once for the OpenAPI (every one in
 the project's error format, `ErrorResponse`)."""
 
+from collections.abc import Sequence
 from typing import Any
 
+from fastapi import HTTPException
+
+from domain.text import Text
+from forms.messages import Problem
 from routers.schemas import ErrorResponse
 
 DESCRIPTIONS = {
@@ -29,3 +34,17 @@ def errors(*codes: int) -> Responses:
 EVERY = errors(400, 413, 422, 503)
 # Routes of a signed-in user with a role.
 SIGNED_IN = errors(401, 403)
+
+
+def api_error(
+    status: int,
+    message: Text,
+    error: str | None = None,
+    problems: Sequence[Problem] = (),
+    headers: dict[str, str] | None = None,
+) -> HTTPException:
+    """A refusal in the project's error format, its message kept bilingual (`Text`) up to the
+    edge: the API answers both languages (api.py), a page shows the visitor's (web/common.py).
+    `error` defaults to `http_<status>`."""
+    body = ErrorResponse(error=error or f"http_{status}", message=message, problems=list(problems))
+    return HTTPException(status, detail=body.model_dump(mode="json"), headers=headers)

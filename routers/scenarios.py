@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 
 from cases.submission import unknown_scenario
 from catalog.loader import Catalog
@@ -11,7 +11,7 @@ from catalog.reform import reform_figures
 from forms.prefill import Prefilled, prefill
 from forms.unified import form_schema
 from routers.deps import CatalogDep, CurrentUser, RegistriesDep, identity_of
-from routers.responses import errors
+from routers.responses import api_error, errors
 from routers.schemas import ItemSummary, Reduction, ScenarioDetail, ScenarioSummary
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
@@ -21,10 +21,7 @@ def _scenario(catalog: Catalog, code: str) -> Scenario:
     scenario = catalog.scenario(code)
     if scenario is None:
         problem = unknown_scenario(code, catalog)
-        raise HTTPException(
-            404,
-            detail={"error": "unknown_scenario", "message": problem.message, "problems": [problem]},
-        )
+        raise api_error(404, problem.message, error="unknown_scenario", problems=[problem])
     return scenario
 
 
@@ -78,9 +75,7 @@ def get_scenario(code: str, catalog: CatalogDep) -> ScenarioDetail:
             material_reduction=round(figures.material_reduction, 4),
             fields_baseline=figures.fields_baseline,
             fields_asked=figures.fields_asked,
-            field_reduction=round(1 - figures.fields_asked / figures.fields_baseline, 4)
-            if figures.fields_baseline
-            else 0.0,
+            field_reduction=round(figures.field_reduction, 4),
             baseline_days=figures.baseline_days,
             promised_days=figures.promised_days,
         ),

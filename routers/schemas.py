@@ -1,22 +1,21 @@
 """Public response models: what each role may see (never a table model with PII)."""
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from catalog.models import Text
 from catalog.targets import TARGETS
-from domain.statuses import CaseStatus, ItemStatus
+from domain.text import Text
 from forms.messages import Problem
-from forms.types import MultiLine
-from middleware.bounds import MULTI_LINE_PATTERN, ONE_LINE_PATTERN
-from reporting.dashboard import ScenarioTotals
-from workflows.models import Decision, SupplementRequest
+from forms.types import ONE_LINE_PATTERN
+from reporting.figures import ScenarioTotals
 
 
 class ErrorResponse(BaseModel):
-    """Every 4xx: what is wrong, where, and how to fix it, in zh-CN and English."""
+    """Every 4xx (and 503): what is wrong, where, and how to fix it, in zh-CN and English.
+
+    The messages stay `Text` from where the refusal is made (`routers.responses.api_error`)
+    to the edge: the API answers both languages, a page shows the visitor's."""
 
     error: str
     message: Text
@@ -69,135 +68,6 @@ class CaseCreate(BaseModel):
     form: dict[str, Any]
 
 
-class CaseItemPublic(BaseModel):
-    code: str
-    name: Text
-    department: str
-    department_name: Text
-    mode: str
-    status: ItemStatus
-    ready: bool = Field(description="Everything it waits for is done.")
-    outputs: dict[str, str]
-    reason: str | None
-    completed_at: datetime | None
-    due_at: datetime | None = None
-    breached: bool = False
-    department_days: float = 0.0
-    applicant_days: float = 0.0
-    supplement: dict[str, Any] | None = Field(
-        None, description="What the department asked to correct, while it waits for it."
-    )
-
-
-class Progress(BaseModel):
-    done: int
-    total: int
-    text: Text
-
-
-class Measures(BaseModel):
-    materials_baseline: int
-    materials_provided: int
-    material_reduction: float
-    fields_baseline: int
-    fields_typed: int
-    baseline_days: float
-    actual_days: float | None
-    time_reduction: float | None
-    applicant_days: float = Field(description="Working days spent waiting for the applicant.")
-    department_days: float = Field(description="Working days the departments held reviews.")
-    breaches: int = Field(description="Reviewed items that passed their promised limit.")
-
-
-class NotificationPublic(BaseModel):
-    id: int
-    case_id: str
-    kind: str
-    text: Text
-    created_at: datetime
-
-
-class CasePublic(BaseModel):
-    id: str
-    scenario: str
-    scenario_version: int
-    status: CaseStatus
-    reason: str | None
-    submitted_at: datetime
-    completed_at: datetime | None
-    progress: Progress
-    items: list[CaseItemPublic]
-    outputs: dict[str, str]
-    undone: list[str] = Field(description="Items undone (compensated) when the case stopped.")
-    measures: Measures
-    notifications: list[NotificationPublic] = Field(default_factory=list)
-    whole: list[str] = Field(
-        default_factory=list,
-        description="The personal fields and issued outputs shown whole here (core/masking.py); "
-        "every other personal value is masked, e.g. 500103********1229.",
-    )
-
-
-class SupplementCreate(BaseModel):
-    """The applicant's answer to a supplement request: exactly the fields and materials asked."""
-
-    item: str
-    fields: dict[str, Any] = Field(default_factory=dict)
-    materials: list[str] = Field(default_factory=list)
-
-
-class WithdrawCreate(BaseModel):
-    reason: MultiLine = Field(
-        min_length=1, max_length=500, json_schema_extra={"pattern": MULTI_LINE_PATTERN}
-    )
-
-
-class TaskPublic(BaseModel):
-    """A reviewed item as its department's clerk sees it: only the data that item needs."""
-
-    id: int
-    case_id: str
-    item: str
-    item_name: Text
-    department: str
-    status: str
-    opened_at: datetime | None
-    due_at: datetime | None
-    remaining_working_days: float | None = Field(
-        description="Working days left before the promised limit; negative when overdue."
-    )
-    overdue: bool
-    breached: bool
-    holder: str | None
-    decided_by: str | None
-    reason_code: str | None
-    reason: str | None
-    supplement: dict[str, Any] | None
-    department_days: float
-    applicant_days: float
-    fields: dict[str, Any]
-    upstream: dict[str, str]
-    materials: list[Text]
-    whole: list[str] = Field(
-        default_factory=list,
-        description="The personal fields and issued outputs shown whole here (core/masking.py); "
-        "every other personal value is masked, e.g. 500103********1229.",
-    )
-
-
-class DecisionCreate(BaseModel):
-    """approve (optional review `data`), reject (`reason_code` from the catalog's list and
-    `reason`), or supplement (`supplement`: fields/materials of this item and a note)."""
-
-    decision: Decision = Field(examples=["approve"])
-    reason_code: str | None = Field(None, max_length=64, examples=["materials_inconsistent"])
-    reason: MultiLine | None = Field(
-        None, max_length=500, json_schema_extra={"pattern": MULTI_LINE_PATTERN}
-    )
-    data: dict[str, str] = Field(default_factory=dict)
-    supplement: SupplementRequest | None = None
-
-
 class ClaimCreate(BaseModel):
     assignee: str | None = Field(
         None,
@@ -205,13 +75,6 @@ class ClaimCreate(BaseModel):
         pattern=ONE_LINE_PATTERN,
         description="Supervisors: the clerk to assign it to (a user name).",
     )
-
-
-class DecisionPublic(BaseModel):
-    task_id: int
-    item: str
-    decision: str
-    decided_at: datetime
 
 
 class ScenarioMetrics(ScenarioTotals):

@@ -1,13 +1,14 @@
 """All configuration in one validated settings class (environment variables or `.env`)."""
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from workflows.queues import DEPARTMENT_QUEUE_PREFIX, SCENARIO_TASK_QUEUE, TaskQueues
+from domain.queues import DEPARTMENT_QUEUE_PREFIX, SCENARIO_TASK_QUEUE, TaskQueues
 
 AUDIT_MIN_KEEP_DAYS = 180  # GB/T 22239-2019 level 3: audit records kept six months at least
 
@@ -15,7 +16,8 @@ AUDIT_MIN_KEEP_DAYS = 180  # GB/T 22239-2019 level 3: audit records kept six mon
 class Settings(BaseSettings):
     """onego settings; every field can be set from an environment variable of the same name."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # Errors never repeat a value: settings hold secrets (DATA_KEYS, DEPARTMENT_SECRETS).
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     data_dir: Path = Field(Path("data"), description="Local state of the embedded default.")
     database_url: str = Field(
@@ -99,6 +101,34 @@ class Settings(BaseSettings):
         "(docs/security.md).",
     )
     max_body_bytes: int = Field(256 * 1024, description="Largest accepted request body.")
+    # documents, receipts and certificates (documents/, receipts/, docs/documents.md)
+    public_url: str = Field(
+        "",
+        description="Base URL of the pages as the public reaches them, for the QR codes of "
+        "receipts and certificates; empty means http://API_HOST:API_PORT.",
+    )
+    case_number_place: str = Field(
+        "CQ",
+        pattern="^[A-Z]{2,6}$",
+        description="Place code that starts every case number (CQ-20261201-000042).",
+    )
+    documents_dir: Path | None = Field(
+        None, description="Folder of the uploaded documents (sealed); empty: data_dir/documents."
+    )
+    document_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1, description="Largest uploaded document (PDF, JPEG or PNG)."
+    )
+    document_max_pending: int = Field(
+        20,
+        ge=1,
+        description="Uploaded documents an applicant may hold that no case references yet.",
+    )
+    document_link_max_s: int = Field(
+        600,
+        ge=1,
+        le=3600,
+        description="Longest life of a signed document link given to a department adapter.",
+    )
     # database back-pressure (core/backpressure.py, store/db.py, docs/deployment.md)
     db_pool_size: int = Field(
         20,
@@ -132,6 +162,24 @@ class Settings(BaseSettings):
     department_timeout_s: float = Field(30.0, gt=0, description="Per-call department timeout.")
     breaker_failures: int = Field(5, ge=1, description="Failures that open a circuit.")
     breaker_reset_s: float = Field(30.0, gt=0, description="Seconds before a trial call.")
+    # each department's adapter (adapters/config.py, docs/departments.md): `code=value` entries
+    # separated by commas or newlines
+    department_adapters: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="Adapter of each department: `simulated` (a department not named), `http` "
+        "(its system over signed HTTP) or `module:factory` (its own), e.g. `tax=http`.",
+    )
+    department_urls: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, description="Base URL of each `http` department's system."
+    )
+    department_secrets: Annotated[dict[str, SecretStr], NoDecode] = Field(
+        default_factory=dict, description="Signing secret shared with each `http` department."
+    )
+    department_signing: Annotated[dict[str, Literal["hmac-sha256", "hmac-sm3"]], NoDecode] = Field(
+        default_factory=dict,
+        description="Signature of an `http` department that asks for SM3 (`hmac-sm3`); "
+        "a department not named: `hmac-sha256`.",
+    )
     smtp_host: str = Field("", description="SMTP server for notifications; empty: stored only.")
     smtp_port: int = 25
     smtp_sender: str = "onego@localhost"
@@ -228,6 +276,30 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator(
+        "department_adapters",
+        "department_urls",
+        "department_secrets",
+        "department_signing",
+        mode="before",
+    )
+    @classmethod
+    def _code_entries(cls, value: object) -> object:
+        """`code=value` entries separated by commas or newlines (a mapping is taken as is).
+        An error names the entry by position: a secret is never repeated."""
+        if not isinstance(value, str):
+            return value
+        entries: dict[str, str] = {}
+        for n, entry in enumerate(re.split(r"[,\s]+", value.strip()), start=1):
+            code, _, setting = entry.partition("=")
+            if entry and (not code or not setting or code in entries):
+                raise ValueError(
+                    f"第 {n} 项不是新的 code=value / entry {n} is not a new code=value"
+                )
+            if entry:
+                entries[code] = setting
+        return entries
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
@@ -246,6 +318,15 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """The read-model URL, defaulting to a SQLite file in the data folder."""
         return self.database_url or f"sqlite:///{self.data_dir / 'onego.db'}"
+
+    @property
+    def resolved_public_url(self) -> str:
+        """The pages' public base URL, without a trailing slash."""
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+    @property
+    def resolved_documents_dir(self) -> Path:
+        return self.documents_dir or self.data_dir / "documents"
 
     @property
     def resolved_secret_key(self) -> str:

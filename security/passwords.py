@@ -8,7 +8,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from catalog.models import Text
+from domain.text import Text
 
 MIN_LENGTH = 12
 COMMON_PASSWORDS = Path(__file__).parent / "data" / "common_passwords.txt"

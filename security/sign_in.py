@@ -19,7 +19,7 @@ import pyotp
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
-from catalog.models import Text
+from domain.text import Text
 from runtime.settings import Settings
 from security.keyring import KeyRingError, keyring_of
 from security.tokens import HashGate, HashingBusy, create_token, token_claims, verify_or_dummy

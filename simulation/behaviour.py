@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from activities.simulated import ReadyAt
+from adapters.simulated import ReadyAt
 from catalog.calendar import WorkCalendar
 from catalog.models import ResolvedItem, ReviewMode, ScenarioSpec
 from simulation.config import ByItem, Review, System

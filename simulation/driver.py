@@ -48,6 +48,7 @@ from temporalio.testing import WorkflowEnvironment
 from cases.submission import submit
 from catalog.loader import Catalog
 from catalog.models import ScenarioSpec
+from domain.queues import TaskQueues
 from domain.statuses import CaseStatus, ItemStatus
 from forms.unified import compile_form
 from simulation import store
@@ -65,7 +66,6 @@ from workflows.models import (
     SupplementInput,
     SupplementRequest,
 )
-from workflows.queues import TaskQueues
 from workflows.scenario import ScenarioWorkflow
 
 OPEN = (CaseStatus.submitted.value, CaseStatus.running.value)

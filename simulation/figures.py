@@ -13,13 +13,14 @@ it (docs/simulation.md gives the queries):
 - material reduction: 1 - sum(materials_provided) / sum(materials_baseline), every case.
 - SLA: reviewed items a clerk decided (`decided_by`), share not `breached`.
 - what drives the remaining days: per item, the working days it spent on the critical path
-  of the completed cases (store/dashboard.py `item_drivers`, computed from the case tables),
+  of the completed cases (reporting/dashboard.py `item_drivers`, computed from the case tables),
   as a share of all their days; reviewed items split into the wait for a clerk, the clerk's
   time and the applicant's supplement time.
 """
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, overload
 
@@ -30,13 +31,20 @@ from sqlmodel import Session
 
 from catalog.calendar import CHINA_TZ
 from catalog.loader import Catalog
-from catalog.models import Source, Text
+from catalog.models import Source
 from catalog.reform import reform_figures
 from catalog.targets import TARGETS
+from domain import measures
 from domain.statuses import EventKind
-from reporting.dashboard import ItemDriver, Period, item_drivers
+from domain.text import Text
+from reporting.dashboard import item_drivers
+from reporting.figures import ItemDriver
+from reporting.period import Period
 from simulation import store
 from store.models import CASE, EVENT, ITEM
+
+# rows of a select (any columns)
+RunRows = Sequence[Row[*tuple[Any, ...]]]
 
 
 class Summary(BaseModel):
@@ -166,10 +174,6 @@ def bucket_width(values: list[float], buckets: int = 16) -> float:
     return 100.0
 
 
-def _ratio(part: float, whole: float) -> float | None:
-    return 1 - part / whole if whole else None
-
-
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
@@ -261,7 +265,7 @@ def _reviews(engine: Engine, catalog: Catalog) -> list[ReviewFigures]:
                     kinds[(r.case_id, code)][EventKind.supplement_expired.value] for r in rows
                 ),
                 breached=breached,
-                sla_compliance=_ratio(breached, len(decided)),
+                sla_compliance=measures.sla_compliance(breached, len(decided)),
                 queue_days=_mean(queue),
                 clerk_days=_mean(clerk),
                 applicant_days=_mean(applicant),
@@ -279,26 +283,7 @@ def run_figures(engine: Engine, catalog: Catalog) -> RunFigures:
     spec = catalog.spec(scenario, version)
     assert spec is not None
     one_by_one = store.baselines(engine)
-    with engine.connect() as connection:
-        cases = connection.execute(
-            select(
-                CASE.c.id,
-                CASE.c.status,
-                CASE.c.submitted_at,
-                CASE.c.completed_at,
-                CASE.c.actual_days,
-                CASE.c.baseline_days,
-                CASE.c.materials_baseline,
-                CASE.c.materials_provided,
-                CASE.c.fields_baseline,
-                CASE.c.fields_typed,
-                CASE.c.applicant_days,
-                CASE.c.department_days,
-            ).where(CASE.c.scenario == scenario)
-        ).all()
-        decided = connection.execute(
-            select(ITEM.c.breached).where(ITEM.c.mode == "reviewed", ITEM.c.decided_by.is_not(None))
-        ).all()
+    cases, decided = _run_rows(engine, scenario)
     status = Counter(getattr(c.status, "value", c.status) for c in cases)
     completed = [c for c in cases if getattr(c.status, "value", c.status) == "completed"]
     ended = sum(n for s, n in status.items() if s not in ("submitted", "running"))
@@ -308,29 +293,7 @@ def run_figures(engine: Engine, catalog: Catalog) -> RunFigures:
     finished = [_aware(c.completed_at) for c in cases if c.completed_at is not None]
     bundled_summary, one_summary = summary(bundled), summary(paired)
     breached = sum(1 for (b,) in decided if b)
-    drivers: list[ItemDriver] = []
-    if completed:
-        days = [s for s in submitted if s is not None]
-        period = Period(
-            start=min(days).astimezone(CHINA_TZ).date(), end=max(days).astimezone(CHINA_TZ).date()
-        )
-        with Session(engine) as session:
-            drivers = item_drivers(
-                session,
-                period,
-                scenario,
-                catalog,
-                source="rows",
-                completed_days=sum(bundled),
-                completed_cases=len(completed),
-            )
-    published = None
-    if scenario == "newborn":
-        published = Published(
-            one_by_one=TARGETS.newborn_days_before,
-            bundled=TARGETS.newborn_days_after,
-            source=TARGETS.source,
-        )
+    drivers = _drivers(engine, catalog, scenario, submitted, bundled) if completed else []
     return RunFigures(
         scenario=scenario,
         version=version,
@@ -351,14 +314,16 @@ def run_figures(engine: Engine, catalog: Catalog) -> RunFigures:
         catalog_baseline_days=_mean([c.baseline_days for c in cases]),
         promised_days=reform_figures(catalog, spec).promised_days,
         time_reduction=(
-            _ratio(bundled_summary.median, one_summary.median)
+            measures.time_reduction(bundled_summary.median, one_summary.median)
             if bundled_summary.median is not None and one_summary.median
             else None
         ),
-        time_reduction_sums=_ratio(sum(bundled), sum(c.baseline_days for c in completed)),
+        time_reduction_sums=measures.time_reduction(
+            sum(bundled), sum(c.baseline_days for c in completed)
+        ),
         materials_baseline=sum(c.materials_baseline for c in cases),
         materials_provided=sum(c.materials_provided for c in cases),
-        material_reduction=_ratio(
+        material_reduction=measures.material_reduction(
             sum(c.materials_provided for c in cases), sum(c.materials_baseline for c in cases)
         ),
         materials_per_case=_mean([float(c.materials_provided) for c in cases]),
@@ -366,13 +331,75 @@ def run_figures(engine: Engine, catalog: Catalog) -> RunFigures:
         fields_typed=sum(c.fields_typed for c in cases),
         reviewed_decided=len(decided),
         breached=breached,
-        sla_compliance=_ratio(breached, len(decided)),
+        sla_compliance=measures.sla_compliance(breached, len(decided)),
         applicant_days=_mean([c.applicant_days for c in completed]),
         department_days=_mean([c.department_days for c in completed]),
         drivers=drivers,
         reviews=_reviews(engine, catalog),
         targets_material=TARGETS.material_reduction,
         targets_time=TARGETS.time_reduction,
-        published=published,
+        published=_published(scenario),
         run={k: v for k, v in facts.items() if k not in ("scenario", "version")},
+    )
+
+
+def _run_rows(engine: Engine, scenario: str) -> tuple[RunRows, RunRows]:
+    """The run's cases (the columns the figures read) and the breach flag of every review
+    a clerk decided."""
+    with engine.connect() as connection:
+        cases = connection.execute(
+            select(
+                CASE.c.id,
+                CASE.c.status,
+                CASE.c.submitted_at,
+                CASE.c.completed_at,
+                CASE.c.actual_days,
+                CASE.c.baseline_days,
+                CASE.c.materials_baseline,
+                CASE.c.materials_provided,
+                CASE.c.fields_baseline,
+                CASE.c.fields_typed,
+                CASE.c.applicant_days,
+                CASE.c.department_days,
+            ).where(CASE.c.scenario == scenario)
+        ).all()
+        decided = connection.execute(
+            select(ITEM.c.breached).where(ITEM.c.mode == "reviewed", ITEM.c.decided_by.is_not(None))
+        ).all()
+    return cases, decided
+
+
+def _drivers(
+    engine: Engine,
+    catalog: Catalog,
+    scenario: str,
+    submitted: list[datetime],
+    bundled: list[float],
+) -> list[ItemDriver]:
+    """What drives the completed cases' days (the dashboard's `item_drivers`, from the case
+    tables), over the China days the run's cases were submitted on."""
+    period = Period(
+        start=min(submitted).astimezone(CHINA_TZ).date(),
+        end=max(submitted).astimezone(CHINA_TZ).date(),
+    )
+    with Session(engine) as session:
+        return item_drivers(
+            session,
+            period,
+            scenario,
+            catalog,
+            source="rows",
+            completed_days=sum(bundled),
+            completed_cases=len(bundled),
+        )
+
+
+def _published(scenario: str) -> Published | None:
+    """The city's published one-by-one and bundled days, for the scenario they are about."""
+    if scenario != "newborn":
+        return None
+    return Published(
+        one_by_one=TARGETS.newborn_days_before,
+        bundled=TARGETS.newborn_days_after,
+        source=TARGETS.source,
     )

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 import web
 from catalog.calendar import CHINA_TZ
-from catalog.models import Text
+from domain.text import Text
 from simulation.distributions import Dist
 from simulation.figures import Bucket, RunFigures
 from web import charts
@@ -299,21 +299,24 @@ def _histogram(buckets: list[Bucket], kind: str, title: str, t: Texts) -> Markup
 
 
 def build_charts(f: RunFigures, t: Texts) -> dict[str, Markup | None]:
-    markers = []
-    if f.published:
-        markers = [
-            charts.Marker(
-                f.published.one_by_one, t("published_marker", days=f"{f.published.one_by_one:g}")
-            ),
-            charts.Marker(
-                f.published.bundled, t("published_marker", days=f"{f.published.bundled:g}")
-            ),
-        ]
+    """The report's charts in one language (None for a chart with nothing to draw)."""
+    return {
+        "compare": _compare_chart(f, t),
+        "bundled": _histogram(f.bundled_histogram, "c-actual", t("hist_bundled"), t),
+        "one_by_one": _histogram(f.one_by_one_histogram, "c-base", t("hist_one"), t),
+        "drivers": _drivers_chart(f, t),
+        "reviews": _reviews_chart(f, t),
+    }
+
+
+def _compare_chart(f: RunFigures, t: Texts) -> Markup:
+    """One by one against bundled: medians, p90s, the catalog's figure and the promise, with
+    the published figures as markers."""
 
     def bar(label: str, value: float | None, kind: str) -> charts.Bar:
         return charts.Bar(label, [charts.Segment(value or 0.0, kind)], note=days(value))
 
-    compare = charts.bars(
+    return charts.bars(
         [
             charts.Group(
                 t("one_by_one"),
@@ -335,11 +338,27 @@ def build_charts(f: RunFigures, t: Texts) -> dict[str, Markup | None]:
         title=t("compare_title"),
         description=t("compare_note"),
         unit=t("days_unit"),
-        markers=markers,
+        markers=_published_markers(f, t),
         chart_id=f"compare-{t.lang}",
     )
+
+
+def _published_markers(f: RunFigures, t: Texts) -> list[charts.Marker]:
+    if not f.published:
+        return []
+    return [
+        charts.Marker(
+            f.published.one_by_one, t("published_marker", days=f"{f.published.one_by_one:g}")
+        ),
+        charts.Marker(f.published.bundled, t("published_marker", days=f"{f.published.bundled:g}")),
+    ]
+
+
+def _drivers_chart(f: RunFigures, t: Texts) -> Markup | None:
+    """Critical-path days per completed case of the items that matter, department and
+    applicant time apart."""
     completed = max(f.completed, 1)
-    driver_groups = [
+    groups = [
         charts.Group(
             t.tx(d.name),
             [
@@ -362,19 +381,22 @@ def build_charts(f: RunFigures, t: Texts) -> dict[str, Markup | None]:
         for d in f.drivers
         if d.critical_days > 0.0005 * completed
     ]
-    drivers = (
-        charts.bars(
-            driver_groups,
-            title=t("drivers_title"),
-            description=t("drivers_note"),
-            unit=t("days_unit"),
-            legend=[("c-dept", t("dept_time")), ("c-wait", t("applicant_time"))],
-            chart_id=f"drivers-{t.lang}",
-        )
-        if driver_groups
-        else None
+    if not groups:
+        return None
+    return charts.bars(
+        groups,
+        title=t("drivers_title"),
+        description=t("drivers_note"),
+        unit=t("days_unit"),
+        legend=[("c-dept", t("dept_time")), ("c-wait", t("applicant_time"))],
+        chart_id=f"drivers-{t.lang}",
     )
-    review_groups = [
+
+
+def _reviews_chart(f: RunFigures, t: Texts) -> Markup | None:
+    """Each reviewed item's mean days: the wait for a clerk, the clerk's time, the
+    applicant's supplement time."""
+    groups = [
         charts.Group(
             t.tx(r.name),
             [
@@ -393,29 +415,20 @@ def build_charts(f: RunFigures, t: Texts) -> dict[str, Markup | None]:
         )
         for r in f.reviews
     ]
-    reviews = (
-        charts.bars(
-            review_groups,
-            title=t("review_chart"),
-            description=t("review_chart"),
-            unit=t("days_unit"),
-            legend=[
-                ("c-p90", t("queue")),
-                ("c-dept", t("clerk")),
-                ("c-wait", t("applicant_time")),
-            ],
-            chart_id=f"reviews-{t.lang}",
-        )
-        if review_groups
-        else None
+    if not groups:
+        return None
+    return charts.bars(
+        groups,
+        title=t("review_chart"),
+        description=t("review_chart"),
+        unit=t("days_unit"),
+        legend=[
+            ("c-p90", t("queue")),
+            ("c-dept", t("clerk")),
+            ("c-wait", t("applicant_time")),
+        ],
+        chart_id=f"reviews-{t.lang}",
     )
-    return {
-        "compare": compare,
-        "bundled": _histogram(f.bundled_histogram, "c-actual", t("hist_bundled"), t),
-        "one_by_one": _histogram(f.one_by_one_histogram, "c-base", t("hist_one"), t),
-        "drivers": drivers,
-        "reviews": reviews,
-    }
 
 
 def config_rows(config: dict[str, Any]) -> list[dict[str, Any]]:

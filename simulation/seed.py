@@ -25,7 +25,7 @@ import time as clock_time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, overload
 
@@ -39,6 +39,7 @@ from catalog.models import ResolvedItem, ReviewMode, ScenarioSpec
 from catalog.reform import reform_figures
 from domain.statuses import CaseStatus, EventKind, ItemStatus
 from reporting import rollups
+from reporting.facts import CaseFacts, ItemFacts
 from store import sealed
 from store.models import CASE, EVENT, ITEM, Case, Role, User
 from store.users import add_user
@@ -99,45 +100,27 @@ EVENT_COLUMNS = ("case_id", "item", "kind", "at", "actor", "detail")
 
 
 @dataclass(slots=True)
-class SynCase:
-    id: str
-    scenario: str
-    scenario_version: int
-    status: CaseStatus
-    submitted_at: datetime
-    completed_at: datetime | None
-    materials_baseline: int
-    materials_provided: int
+class SynCase(CaseFacts):
+    """A synthetic case: what the rollups read, and what the case table holds besides."""
+
+    _: KW_ONLY
     fields_baseline: int
     fields_typed: int
-    baseline_days: float
-    actual_days: float | None
-    applicant_days: float
-    department_days: float
-    breaches: int
     undone: list[str]
     started_at: datetime | None = None
 
 
 @dataclass(slots=True)
-class SynItem:
-    item: str
+class SynItem(ItemFacts):
+    """A synthetic item: what the rollups read, and what the item table holds besides."""
+
+    _: KW_ONLY
     position: int
-    department: str
-    mode: str
-    status: ItemStatus
     started_at: datetime | None = None  # ready to start
-    opened_at: datetime | None = None
     due_at: datetime | None = None
-    completed_at: datetime | None = None
-    department_days: float = 0.0
-    applicant_days: float = 0.0
-    breached: bool = False
-    decided_by: str | None = None
     holder: str | None = None
     reason: str | None = None
     escalated_at: datetime | None = None
-    elapsed_days: float | None = None
 
 
 @dataclass(slots=True)
@@ -310,7 +293,7 @@ class Generator:
         events: list[SynEvent] = []
         for position, (spec, course) in enumerate(zip(applicable, lines, strict=True)):
             item = SynItem(
-                spec.code, position, spec.department, spec.mode.value, ItemStatus.pending
+                spec.code, spec.department, spec.mode.value, ItemStatus.pending, position=position
             )
             items.append(item)
             if course is not None and course.start < cutoff:

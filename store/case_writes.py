@@ -10,9 +10,9 @@ from sqlmodel import select as select_rows
 
 from catalog.calendar import WorkCalendar
 from catalog.loader import Catalog
-from catalog.models import Text
 from domain.records import CaseRecord, ItemRecord
 from domain.statuses import CaseStatus, EventKind, ItemStatus
+from domain.text import Text
 from reporting import rollups
 from store.db import insert
 from store.models import CASE, ITEM, NOTIFICATION, Audience, Case, CaseEvent, CaseItem

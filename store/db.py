@@ -1,6 +1,7 @@
 """Engine and sessions for SQLite (embedded default) and PostgreSQL (scaled)."""
 
 import fcntl
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,10 +77,22 @@ def make_engine(url: str, traced: bool = False, pool: PoolSizing | None = None) 
     else:
         engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **sizing)
     if traced:
-        from observability.telemetry import instrument_engine
-
-        instrument_engine(engine)
+        _trace_statements(engine)
     return engine
+
+
+def _trace_statements(engine: Engine) -> None:
+    """A span per SQL statement of `engine` (statement text only: values are bound). Spans go
+    to whatever tracer provider the process installed (observability/telemetry.py), which
+    scrubs them; the store knows only OpenTelemetry's API, so it sits below observability."""
+    from opentelemetry import trace
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.metrics import get_meter
+
+    usage = get_meter("onego.sqlalchemy").create_up_down_counter(
+        "db.client.connections.usage", unit="connections"
+    )
+    EngineTracer(trace.get_tracer("opentelemetry.instrumentation.sqlalchemy"), engine, usage)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -107,6 +120,8 @@ def alembic_config() -> Config:
 def create_schema(engine: Engine) -> None:
     """Bring the database to the latest migration (idempotent). Processes starting together
     (the API and the workers) take turns. One connection does it all (a pool of one works)."""
+    # quiet starts: Alembic's INFO lines ("Context impl SQLiteImpl") at every start say nothing
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     with _migration_lock(engine) as connection, connection.begin():
         config = alembic_config()
         config.attributes["connection"] = connection

@@ -108,6 +108,8 @@ class Case(SQLModel, table=True):
     undone: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # when retention erased its personal data (store/retention.py); its figures stay
     erased_at: datetime | None = _ts(nullable=True)
+    # the number read aloud and printed on the receipt (store/case_numbers.py)
+    number: str | None = Field(default=None, unique=True, index=True, max_length=32)
 
 
 # Items waiting for a department or the applicant (the partial index below).
@@ -122,7 +124,7 @@ class CaseItem(SQLModel, table=True):
         # a case's items (the rollups, /metrics reads the open cases' items by it)
         UniqueConstraint("case_id", "item"),
         # open tasks are few among millions of items: the dashboard's backlog per department
-        # (store/dashboard.py, whose query repeats this condition word for word)
+        # (reporting/queries.py, whose query repeats this condition word for word)
         Index(
             "ix_case_item_open",
             "department",
@@ -360,6 +362,48 @@ class AuditEvent(SQLModel, table=True):
     detail: str = ""
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class CaseNumberDay(SQLModel, table=True):
+    """The last case number allocated per place code and day (store/case_numbers.py)."""
+
+    __tablename__ = "case_number_day"
+
+    place: str = Field(primary_key=True, max_length=8)
+    day: date = Field(primary_key=True)
+    last: int = 0
+
+
+class Document(SQLModel, table=True):
+    """An uploaded material (documents/): its content sealed in the document store under its
+    SHA-256; the case, item and material once a form or a supplement references it."""
+
+    id: str = Field(primary_key=True, max_length=36)
+    owner_id: int = Field(foreign_key="user.id", index=True)
+    sha256: str = Field(index=True, max_length=64)
+    content_type: str = Field(max_length=32)
+    size: int
+    # the sanitized display name (a file name may name a person): sealed like the form
+    name: str = Field(sa_column=Column(SealedJSON("document.name"), nullable=False))
+    created_at: datetime = _ts(nullable=False)
+    case_id: str | None = Field(default=None, foreign_key="case.id", index=True, max_length=64)
+    item: str | None = Field(default=None, max_length=64)
+    material: str | None = Field(default=None, max_length=64)
+
+
+class Certificate(SQLModel, table=True):
+    """An issued output as an electronic certificate (receipts/): its unguessable `code` is
+    what the certificate's QR code opens at /verify/{code}."""
+
+    __table_args__ = (UniqueConstraint("case_id", "item", "output"),)
+
+    code: str = Field(primary_key=True, max_length=32)
+    case_id: str = Field(foreign_key="case.id", index=True, max_length=64)
+    item: str = Field(max_length=64)
+    output: str = Field(max_length=64)
+    department: str = Field(max_length=64)
+    issued_at: datetime = _ts(nullable=False)
+    revoked_at: datetime | None = _ts(nullable=True)
 
 
 # The case tables as Core tables, for statements that need no ORM objects.

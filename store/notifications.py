@@ -1,7 +1,7 @@
 """Who hears of which event, and what they are told (zh-CN first, English too)."""
 
-from catalog.models import Text
 from domain.statuses import EventKind
+from domain.text import Text
 from store.models import Audience
 
 # event -> (audience, zh template, en template); {item} and {reason} are filled in.

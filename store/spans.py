@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session, col, select
+from sqlmodel import col
 
 from store.models import Span
 
@@ -141,12 +141,3 @@ class SpanStoreExporter(SpanExporter):
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True
-
-
-def trace_spans(session: Session, trace_id: str) -> list[Span]:
-    """Every stored span of one trace (hex id), oldest first."""
-    return list(
-        session.exec(
-            select(Span).where(Span.trace_id == trace_id).order_by(Span.start, Span.id)  # type: ignore[arg-type]
-        )
-    )

@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from activities.registry import DEPARTMENT_ACTIVITIES
-from activities.simulated import ReadyAt
+from adapters.simulated import ReadyAt
+from catalog.loader import get_catalog
 from observability import telemetry
 from runtime.settings import Settings
 from security.codec import sealed_converter
@@ -181,7 +181,7 @@ class Workers:
         self._stack.callback(executor.shutdown)
         self._workers = [workflow_worker(client, engine, executor, self.task_queue)] + [
             department_worker(client, d, engine, settings, ready)
-            for d in sorted(DEPARTMENT_ACTIVITIES)
+            for d in sorted(get_catalog().departments)
         ]
 
     async def __aenter__(self) -> "Workers":

@@ -116,6 +116,9 @@ def test_ctrl_c_stops_everything_and_the_next_run_finds_the_case(tmp_path: Path)
         # the data folder, the read model and the dev server's temporal.db: owner-only
         assert {"onego.db", "temporal.db"} <= {p.name for p in tmp_path.iterdir()}
         assert private_modes(tmp_path) == {}
+        started = platform.log.read_text()
+        assert "Context impl" not in started and "Will assume" not in started  # quiet start
+        assert f"state is kept in {tmp_path.resolve()}" in started
         applicant = platform.login("applicant")
         created = platform.http.post(
             "/cases",

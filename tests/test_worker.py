@@ -1,6 +1,7 @@
 """A real `worker.py` process killed mid-case and restarted: the case completes and no
-department output is issued twice (dev server, file SQLite shared by API and worker). And the
-bytecode the workflow sandbox needs is cached."""
+department output is issued twice (dev server, file SQLite shared by API and worker). The
+bytecode the workflow sandbox needs is cached, and adapter settings naming no department
+stop the worker before it serves anything."""
 
 import importlib.util
 import signal
@@ -31,13 +32,14 @@ pytestmark = pytest.mark.timeout(120)
 
 
 class WorkerProcess:
-    """`python worker.py` (workflows and every department) as a child process."""
+    """`python worker.py` (workflows and every department, or what `args` name) as a child
+    process."""
 
-    def __init__(self, env: dict[str, str], log: Path):
+    def __init__(self, env: dict[str, str], log: Path, *args: str):
         self.log = log
         with log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "worker.py"], cwd=ROOT, env=env, stdout=out, stderr=out
+                [sys.executable, "worker.py", *args], cwd=ROOT, env=env, stdout=out, stderr=out
             )
 
     @property
@@ -161,3 +163,18 @@ def test_the_workflows_bytecode_is_cached_for_the_sandbox() -> None:
     cached.unlink(missing_ok=True)
     assert cache_workflow_bytecode()
     assert cached.stat().st_mtime >= source.stat().st_mtime
+
+
+def test_a_worker_refuses_adapter_settings_naming_no_department(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, **own_queues(), data_keys=TEST_DATA_KEYS)
+    env = {**process_env(settings, "127.0.0.1:9"), "DEPARTMENT_ADAPTERS": "tax=http,taxx=http"}
+    done = subprocess.run(
+        [sys.executable, "worker.py", "--department", "tax"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "DEPARTMENT_ADAPTERS: no department taxx" in done.stderr

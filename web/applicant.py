@@ -1,28 +1,32 @@
 """The applicant's pages: the services, the unified form, the cases (issue 3).
 
 The form is drawn from the scenario's compiled form and prefilled by `forms.prefill`; a
-posted form goes to `cases.submission.submit` like POST /api/v1/cases. A case is shown
-through the API's own functions (`routers.cases`), so an applicant sees only their cases.
+posted form goes to `cases.submission.submit` like POST /api/v1/cases. A case is shown, and
+supplemented or withdrawn, by the case service (`cases.view`, `cases.applicant`) the API
+uses, so an applicant sees only their cases.
 """
 
 import uuid
 from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from cases.submission import StartDeferred, SubmissionRejected, submit
+from cases import applicant, view
+from cases.errors import CaseError, NotFound
+from cases.models import CasePublic, SupplementCreate, WithdrawCreate
+from cases.submission import StartDeferred, SubmissionRejected, record_submission, submit
 from catalog.loader import Catalog
-from catalog.models import Audience, Scenario, Text
+from catalog.models import Audience, Scenario
 from catalog.reform import reform_figures
+from domain.text import Text
 from forms.messages import Problem, problems_from
 from forms.prefill import prefill
 from forms.unified import CompiledForm, compile_form
-from routers import cases as case_api
 from routers.audit import Auditor
 from routers.deps import (
     CatalogDep,
@@ -33,9 +37,9 @@ from routers.deps import (
     TemporalDep,
     identity_of,
 )
-from routers.schemas import CasePublic, SupplementCreate, WithdrawCreate
+from routers.errors import status_of
 from store.models import Case, User
-from web.common import AnyUser, Applicant, not_found, redirect, refusal, render
+from web.common import AnyUser, Applicant, not_found, redirect, render
 from web.fields import by_field, form_sections, read_form
 
 router = APIRouter(include_in_schema=False)
@@ -170,7 +174,7 @@ async def apply(
             problems=exc.problems,
         )
     case_id = case.id
-    await run_in_threadpool(case_api.submitted, Auditor(request, session), user, case_id, created)
+    await run_in_threadpool(record_submission, Auditor(request, session), user, case_id, created)
     return redirect(f"/cases/{case_id}?msg={flash}")
 
 
@@ -185,7 +189,7 @@ def case_list(
     request: Request, user: Applicant, session: SessionDep, catalog: CatalogDep
 ) -> Response:
     """The applicant's own cases, newest first."""
-    cases = case_api.list_cases(user, session, catalog)
+    cases = view.list_cases(session, catalog, user)
     names = {s.code: s.name for s in catalog.latest_versions()}
     return render(request, "cases.html", {"cases": cases, "names": names}, user=user)
 
@@ -275,13 +279,13 @@ async def supplement(
     again = partial(_case_page, request, user, session, catalog, case_id)
     try:
         audit = Auditor(request, session)
-        await case_api.supplement(case_id, body, user, session, temporal, catalog, audit)
+        await applicant.supplement(audit, temporal, catalog, user, case_id, body)
     except SubmissionRejected as exc:
         return await run_in_threadpool(
             again, problems=exc.problems, values=_raw(posted), status_code=422
         )
-    except HTTPException as exc:
-        return await run_in_threadpool(again, message=refusal(exc), status_code=exc.status_code)
+    except CaseError as exc:
+        return await run_in_threadpool(again, message=exc.message, status_code=status_of(exc))
     return redirect(f"/cases/{case_id}?msg=supplemented")
 
 
@@ -300,10 +304,10 @@ async def withdraw(
     await run_in_threadpool(_visible, session, catalog, case_id, user)
     try:
         body = WithdrawCreate(reason=reason)
-        await case_api.withdraw(case_id, body, user, session, temporal, Auditor(request, session))
-    except HTTPException as exc:
+        await applicant.withdraw(Auditor(request, session), temporal, user, case_id, body)
+    except CaseError as exc:
         again = partial(_case_page, request, user, session, catalog, case_id)
-        return await run_in_threadpool(again, message=refusal(exc), status_code=exc.status_code)
+        return await run_in_threadpool(again, message=exc.message, status_code=status_of(exc))
     except ValidationError as exc:  # a control character in the reason
         problem = problems_from(exc.errors(), prefix=None)[0]
         message = Text(
@@ -318,6 +322,6 @@ async def withdraw(
 def _visible(session: SessionDep, catalog: Catalog, case_id: str, user: User) -> CasePublic:
     """The case through the API's own visibility rule; anything else is "not found"."""
     try:
-        return case_api.visible_case(session, catalog, case_id, user)
-    except HTTPException:
+        return view.visible_case(session, catalog, case_id, user)
+    except NotFound:
         raise not_found() from None

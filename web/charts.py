@@ -35,11 +35,13 @@ class Bar:
 
 @dataclass
 class Group:
-    """Bars drawn together under one label (e.g. a scenario's baseline, median and p90)."""
+    """Bars drawn together under one label (e.g. a scenario's baseline, median and p90);
+    a long label wraps to a second line, a sublabel (a department) goes under it."""
 
     label: str
     bars: list[Bar]
     href: str | None = None
+    sublabel: str = ""
 
 
 @dataclass
@@ -74,10 +76,11 @@ def bars(
     chart_id: str = "",
 ) -> Markup:
     """Horizontal bars, grouped; each bar may be stacked segments. Values are scaled to the
-    largest bar (or `scale_max`); markers draw target lines with their labels on top."""
-    note_width = 120
-    plot = width - label_width - note_width
-    subs = [_width(b.label) * CELL for g in groups for b in g.bars if b.label]
+    largest bar (or `scale_max`) over the room the value labels leave; markers draw target
+    lines with their labels on top."""
+    note_room = _note_room([b.note for g in groups for b in g.bars], width)
+    plot = width - label_width - note_room
+    subs = [text_width(b.label) for g in groups for b in g.bars if b.label]
     sub_room = min(max(subs, default=0.0), label_width / 2)
     group_room = label_width - 16 - (sub_room + 10 if subs else 0)
     totals = [sum(s.value for s in b.segments) for g in groups for b in g.bars]
@@ -85,7 +88,10 @@ def bars(
     y = 28 if markers else 8
     parts: list[str] = []
     for group in groups:
+        lines = len(wrap(group.label, group_room)[0])
+        label_lines = lines + (1 if group.sublabel else 0)
         group_top = y
+        y += max(0, (label_lines * LINE - len(group.bars) * (ROW + 2)) // 2)
         for bar in group.bars:
             x = float(label_width)
             for segment in bar.segments:
@@ -99,11 +105,15 @@ def bars(
             if bar.label:
                 parts.append(_label(label_width - 8, y + ROW / 2 + 4, bar.label, sub_room, "sub"))
             if bar.note:
-                parts.append(_text(x + 6, y + ROW / 2 + 4, bar.note, "note"))
+                room = width - x - 8
+                parts.append(_label(x + 6, y + ROW / 2 + 4, bar.note, room, "note", "start"))
             y += ROW + 2
-        label_y = (group_top + y - 2) / 2 + 4
-        name = _label(8, label_y, group.label, group_room, "group", "start")
-        parts.append(_link(name, group.href))
+        y = max(y, group_top + label_lines * LINE + 4)
+        first = (group_top + y - 2) / 2 + 4 - (label_lines - 1) * LINE / 2
+        parts.append(_link(_lines(8, first, group.label, group_room, "group"), group.href))
+        if group.sublabel:
+            at = first + lines * LINE
+            parts.append(_label(8, at, group.sublabel, group_room, "sub", "start"))
         parts.append(
             f'<line x1="0" x2="{width}" y1="{y + GAP / 2 - 1}" y2="{y + GAP / 2 - 1}" class="sep"/>'
         )
@@ -120,40 +130,108 @@ def bars(
     if unit:
         parts.append(_text(width - 4, y + 14, unit, "axis", "end"))
         y += 18
-    y = _legend(parts, legend, y, label_width)
+    y = _legend(parts, legend, y, label_width, width)
     return _svg(width, y + 4, title, description, parts, chart_id, "bars")
 
 
-def _legend(parts: list[str], legend: Sequence[tuple[str, str]], y: int, x0: float) -> int:
+def _note_room(notes: Sequence[str], width: float) -> float:
+    """Room right of the bars for their value labels: the longest one's, within a third of
+    the chart (a longer one is fitted, its whole text its tooltip)."""
+    return min(max((text_width(n) for n in notes), default=0.0) + 14, width / 3)
+
+
+def _legend(
+    parts: list[str], legend: Sequence[tuple[str, str]], y: int, x0: float, width: float
+) -> int:
+    """The legend's swatches in rows from `x0`, a new row when the next would not fit."""
     if not legend:
         return y
     x = x0
     y += 6
     for kind, label in legend:
+        step = 30 + text_width(label)
+        if x > x0 and x + step > width:
+            x, y = x0, y + LINE + 4
         parts.append(f'<rect x="{x:.1f}" y="{y}" width="14" height="12" class="{kind}"/>')
         parts.append(_text(x + 19, y + 10, label, "legend"))
-        x += 30 + FONT * 0.62 * _width(label)
+        x += step
     return y + 18
 
 
-def _width(text: str) -> float:
-    """Rough width in character cells: CJK characters count double."""
-    return sum(2 if ord(c) > 0x2E80 else 1 for c in text)
+LINE = 14  # px between the lines of a wrapped label
+NARROW = frozenset("iIjl.,:;'|!()[] ")
+WIDE = frozenset("mwMW@%")
 
 
-CELL = 6.4  # px of one cell at the charts' 12px font
+def _char_width(char: str) -> float:
+    """About how many px `char` takes at the charts' 12px font (on the safe side)."""
+    if ord(char) > 0x2E80:  # CJK, full-width punctuation
+        return 12.5
+    if char in NARROW:
+        return 3.8
+    if char in WIDE:
+        return 10.5
+    if char.isupper():
+        return 8.4
+    return 7.0
+
+
+def text_width(text: str) -> float:
+    """About how many px `text` takes at the charts' 12px font (bold included)."""
+    return sum(_char_width(c) for c in text)
 
 
 def _fit(text: str, room: float) -> str:
-    """`text` cut with an ellipsis to about `room` pixels."""
-    if _width(text) * CELL <= room:
+    """`text` cut with an ellipsis to about `room` pixels: after a whole word when a word
+    boundary falls in the second half, else after the last character that fits."""
+    if text_width(text) <= room:
         return text
     cut = ""
     for char in text:
-        if (_width(cut + char) + 1) * CELL > room:
+        if text_width(cut + char) + _char_width("…") > room:
             break
         cut += char
-    return cut + "…"
+    word_end = cut.rfind(" ")
+    if word_end > len(cut) // 2:
+        cut = cut[:word_end]
+    return cut.rstrip() + "…"
+
+
+def _first_line(text: str, room: float) -> str:
+    """The longest start of `text` within `room` px, ended between two words if it has a
+    space (Chinese breaks anywhere)."""
+    line = ""
+    for char in text:
+        if text_width(line + char) > room:
+            break
+        line += char
+    if len(line) < len(text) and text[len(line)] != " " and " " in line:
+        line = line[: line.rfind(" ")]
+    return line.rstrip()
+
+
+def wrap(text: str, room: float, max_lines: int = 2) -> tuple[list[str], bool]:
+    """`text` in lines of about `room` px, and whether they hold all of it (else the last
+    line ends with an ellipsis)."""
+    lines: list[str] = []
+    rest = text
+    while len(lines) < max_lines - 1 and text_width(rest) > room:
+        line = _first_line(rest, room)
+        if not line:
+            break
+        lines.append(line)
+        rest = rest[len(line) :].lstrip()
+    last = _fit(rest, room)
+    return [*lines, last], last == rest
+
+
+def _lines(x: float, y: float, text: str, room: float, cls: str) -> str:
+    """A label wrapped to two lines from (x, y) down, the whole text its tooltip when it
+    was cut."""
+    lines, whole = wrap(text, room)
+    body = "".join(_text(x, y + i * LINE, line, cls) for i, line in enumerate(lines))
+    tip = "" if whole else f"<title>{escape(text)}</title>"
+    return f"<g>{tip}{body}</g>"
 
 
 def _label(x: float, y: float, text: str, room: float, cls: str, anchor: str = "end") -> str:
@@ -210,6 +288,45 @@ class Row:
     title: str = ""
 
 
+HATCH = (
+    '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+    'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fbe3b0"/>'
+    '<line x1="0" y1="0" x2="0" y2="6" stroke="#d9951a" stroke-width="3"/></pattern></defs>'
+)
+GANTT_LEGEND = (
+    ("bar", "bar"),
+    ("wait", "wait"),
+    ("limit", "limit"),
+    ("bar breached", "breached"),
+    ("critical", "critical"),
+    ("rest", "rest"),
+)  # (CSS class, key of its label)
+AXIS_TOP, ROWS_TOP = 34, 44
+ROW_PITCH = ROW + 14  # a row's bar and its department's line
+
+
+@dataclass
+class _Axis:
+    """The time axis: whole China days from the first day to the day after the last mark,
+    mapped onto `plot` pixels right of `left`."""
+
+    first_day: date
+    last_day: date
+    left: float
+    plot: float
+
+    def __post_init__(self) -> None:
+        self.t0 = datetime.combine(self.first_day, time(), CHINA_TZ)
+        t1 = datetime.combine(self.last_day, time(), CHINA_TZ)
+        self.span = max((t1 - self.t0).total_seconds(), 1.0)
+
+    def x(self, at: datetime) -> float:
+        return self.left + (at - self.t0).total_seconds() / self.span * self.plot
+
+    def day_x(self, day: date) -> float:
+        return self.x(datetime.combine(day, time(), CHINA_TZ))
+
+
 def gantt(
     rows: Sequence[Row],
     *,
@@ -228,8 +345,31 @@ def gantt(
     applicant waits are drawn apart (hatched); a breached item is red and flagged; items on
     the critical path are outlined and joined by a line."""
     labels = labels or {}
-    note_width = 110
-    plot = width - label_width - note_width
+    note_width = _note_room([_note(row) for row in rows if row.start is not None], width)
+    axis = _axis(rows, begin, now, label_width, width - label_width - note_width)
+    height = ROWS_TOP + len(rows) * ROW_PITCH + 10
+    parts = _day_grid(axis, is_working_day, height)
+    critical_points: list[tuple[float, float, float]] = []
+    for index, row in enumerate(rows):
+        y = ROWS_TOP + index * ROW_PITCH
+        parts += _row_labels(row, y, label_width)
+        if row.start is None:
+            parts.append(_text(label_width + 4, y + ROW / 2 + 4, row.note, "note muted"))
+            continue
+        parts += _row_bars(row, axis, y, now, labels, width)
+        if row.critical:
+            critical_points.append((axis.x(row.start), axis.x(row.end or now), y + ROW / 2))
+    parts += _critical_links(critical_points)
+    parts.insert(0, HATCH)
+    parts += _now_line(axis, now, width - note_width, height, labels)
+    legend = [(kind, labels.get(key, "")) for kind, key in GANTT_LEGEND]
+    y = _legend(parts, [(k, v) for k, v in legend if v], height, label_width, width)
+    return _svg(width, y + 4, title, description, parts, chart_id, "gantt")
+
+
+def _axis(rows: Sequence[Row], begin: datetime, now: datetime, left: float, plot: float) -> _Axis:
+    """The axis covering the case's start and every row's start, end, due time (and now,
+    for the rows still open)."""
     ends = [begin]
     for row in rows:
         ends += [t for t in (row.start, row.end, row.due) if t is not None]
@@ -237,104 +377,141 @@ def gantt(
             ends.append(now)
     first_day = begin.astimezone(CHINA_TZ).date()
     last_day = max(ends).astimezone(CHINA_TZ).date() + timedelta(days=1)
-    t0 = datetime.combine(first_day, time(), CHINA_TZ)
-    t1 = datetime.combine(last_day, time(), CHINA_TZ)
-    span = max((t1 - t0).total_seconds(), 1.0)
+    return _Axis(first_day, last_day, left, plot)
 
-    def x(at: datetime) -> float:
-        return label_width + (at - t0).total_seconds() / span * plot
 
-    axis_top, top = 34, 44
-    height = top + len(rows) * (ROW + 14) + 10
+def _day_grid(axis: _Axis, is_working_day: Callable[[date], bool], height: float) -> list[str]:
+    """Rest days shaded, and a tick with its date every day, week or month."""
     parts: list[str] = []
-    days = (last_day - first_day).days
+    days = (axis.last_day - axis.first_day).days
     step = 1 if days <= 21 else 7 if days <= 120 else 30
     for n in range(days + 1):
-        day = first_day + timedelta(days=n)
-        left = x(datetime.combine(day, time(), CHINA_TZ))
-        right = x(datetime.combine(day + timedelta(days=1), time(), CHINA_TZ))
+        day = axis.first_day + timedelta(days=n)
+        left, right = axis.day_x(day), axis.day_x(day + timedelta(days=1))
         if n < days and not is_working_day(day):
             parts.append(
-                f'<rect x="{left:.1f}" y="{axis_top}" width="{right - left:.1f}" '
-                f'height="{height - axis_top}" class="rest"/>'
+                f'<rect x="{left:.1f}" y="{AXIS_TOP}" width="{right - left:.1f}" '
+                f'height="{height - AXIS_TOP}" class="rest"/>'
             )
         if n % step == 0:
             parts.append(
-                f'<line x1="{left:.1f}" x2="{left:.1f}" y1="{axis_top}" y2="{height}" '
+                f'<line x1="{left:.1f}" x2="{left:.1f}" y1="{AXIS_TOP}" y2="{height}" '
                 'class="tick"/>'
             )
             if n < days:
-                parts.append(_text(left + 3, axis_top - 6, day.strftime("%m-%d"), "axis"))
-    critical_points: list[tuple[float, float, float]] = []
-    y = top
-    for row in rows:
-        mid = y + ROW / 2
-        parts.append(_label(label_width - 8, mid, row.label, label_width - 30, "group"))
-        parts.append(_label(label_width - 8, mid + 13, row.sublabel, label_width - 16, "sub"))
-        if row.start is not None:
-            start = x(row.start)
-            stop = x(row.end or now)
-            if row.due is not None:
-                parts.append(
-                    f'<rect x="{start:.1f}" y="{y - 3}" width="{max(x(row.due) - start, 1):.1f}" '
-                    f'height="{ROW + 6}" class="limit"><title>{escape(labels.get("limit", ""))}'
-                    f"</title></rect>"
-                )
-                parts.append(
-                    f'<line x1="{x(row.due):.1f}" x2="{x(row.due):.1f}" y1="{y - 5}" '
-                    f'y2="{y + ROW + 5}" class="due"/>'
-                )
-            kind = "bar breached" if row.breached else "bar"
-            if row.end is None:
-                kind += " open"
-            tip = f"<title>{escape(row.title)}</title>" if row.title else ""
-            parts.append(
-                f'<rect x="{start:.1f}" y="{y}" width="{max(stop - start, 2):.1f}" '
-                f'height="{ROW}" class="{kind}">{tip}</rect>'
-            )
-            for wait in row.waits:
-                left, right = x(wait.start), x(wait.end)
-                parts.append(
-                    f'<rect x="{left:.1f}" y="{y}" width="{max(right - left, 2):.1f}" '
-                    f'height="{ROW}" class="wait"><title>{escape(wait.title)}</title></rect>'
-                )
-            if row.critical:
-                parts.append(
-                    f'<rect x="{start - 2:.1f}" y="{y - 2}" width="{max(stop - start, 2) + 4:.1f}" '
-                    f'height="{ROW + 4}" class="critical"/>'
-                )
-                critical_points.append((start, stop, mid))
-            note = row.note + (" ⚠" if row.breached else "")
-            parts.append(
-                _text(max(stop, x(row.due) if row.due else stop) + 6, mid + 4, note, "note")
-            )
-        else:
-            parts.append(_text(label_width + 4, mid + 4, row.note, "note muted"))
-        y += ROW + 14
-    for (_, stop, y1), (start, _, y2) in zip(critical_points, critical_points[1:], strict=False):
-        parts.append(
-            f'<path d="M{stop:.1f},{y1:.1f} C{stop + 12:.1f},{y1:.1f} {start - 12:.1f},'
-            f'{y2:.1f} {start:.1f},{y2:.1f}" class="critical-link"/>'
-        )
-    parts.insert(
-        0,
-        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fbe3b0"/>'
-        '<line x1="0" y1="0" x2="0" y2="6" stroke="#d9951a" stroke-width="3"/></pattern></defs>',
-    )
-    now_x = x(now)
-    if now_x <= width - note_width:
-        parts.append(
-            f'<line x1="{now_x:.1f}" x2="{now_x:.1f}" y1="{axis_top}" y2="{height}" class="now"/>'
-        )
-        parts.append(_text(now_x, axis_top + 10, labels.get("now", "now"), "axis now-label"))
-    legend = [
-        ("bar", labels.get("bar", "")),
-        ("wait", labels.get("wait", "")),
-        ("limit", labels.get("limit", "")),
-        ("bar breached", labels.get("breached", "")),
-        ("critical", labels.get("critical", "")),
-        ("rest", labels.get("rest", "")),
+                parts.append(_text(left + 3, AXIS_TOP - 6, day.strftime("%m-%d"), "axis"))
+    return parts
+
+
+def _row_labels(row: Row, y: float, label_width: float) -> list[str]:
+    mid = y + ROW / 2
+    return [
+        _label(label_width - 8, mid, row.label, label_width - 30, "group"),
+        _label(label_width - 8, mid + 13, row.sublabel, label_width - 16, "sub"),
     ]
-    y = _legend(parts, [(k, v) for k, v in legend if v], height, label_width)
-    return _svg(width, y + 4, title, description, parts, chart_id, "gantt")
+
+
+def _row_bars(
+    row: Row, axis: _Axis, y: float, now: datetime, labels: dict[str, str], right: float
+) -> list[str]:
+    """A started row: its promised limit, its bar, the applicant's waits, its critical
+    outline and its note (fitted left of `right`)."""
+    assert row.start is not None
+    x = axis.x
+    start, stop, mid = x(row.start), x(row.end or now), y + ROW / 2
+    parts: list[str] = []
+    if row.due is not None:
+        parts.append(
+            f'<rect x="{start:.1f}" y="{y - 3}" width="{max(x(row.due) - start, 1):.1f}" '
+            f'height="{ROW + 6}" class="limit"><title>{escape(labels.get("limit", ""))}'
+            f"</title></rect>"
+        )
+        parts.append(
+            f'<line x1="{x(row.due):.1f}" x2="{x(row.due):.1f}" y1="{y - 5}" '
+            f'y2="{y + ROW + 5}" class="due"/>'
+        )
+    kind = "bar breached" if row.breached else "bar"
+    if row.end is None:
+        kind += " open"
+    tip = f"<title>{escape(row.title)}</title>" if row.title else ""
+    parts.append(
+        f'<rect x="{start:.1f}" y="{y}" width="{max(stop - start, 2):.1f}" '
+        f'height="{ROW}" class="{kind}">{tip}</rect>'
+    )
+    for wait in row.waits:
+        left, right = x(wait.start), x(wait.end)
+        parts.append(
+            f'<rect x="{left:.1f}" y="{y}" width="{max(right - left, 2):.1f}" '
+            f'height="{ROW}" class="wait"><title>{escape(wait.title)}</title></rect>'
+        )
+    if row.critical:
+        parts.append(
+            f'<rect x="{start - 2:.1f}" y="{y - 2}" width="{max(stop - start, 2) + 4:.1f}" '
+            f'height="{ROW + 4}" class="critical"/>'
+        )
+    at = max(stop, x(row.due) if row.due else stop) + 6
+    parts.append(_label(at, mid + 4, _note(row), right - 4 - at, "note", "start"))
+    return parts
+
+
+def _note(row: Row) -> str:
+    """The value label right of a row's bar (and of its limit)."""
+    return row.note + (" ⚠" if row.breached else "")
+
+
+def _critical_links(points: list[tuple[float, float, float]]) -> list[str]:
+    """Curves from each critical item's end to the next one's start ((start, stop, mid))."""
+    return [
+        f'<path d="M{stop:.1f},{y1:.1f} C{stop + 12:.1f},{y1:.1f} {start - 12:.1f},'
+        f'{y2:.1f} {start:.1f},{y2:.1f}" class="critical-link"/>'
+        for (_, stop, y1), (start, _, y2) in zip(points, points[1:], strict=False)
+    ]
+
+
+def _now_line(
+    axis: _Axis, now: datetime, right: float, height: float, labels: dict[str, str]
+) -> list[str]:
+    """The line of now, when it falls inside the plot."""
+    now_x = axis.x(now)
+    if now_x > right:
+        return []
+    return [
+        f'<line x1="{now_x:.1f}" x2="{now_x:.1f}" y1="{AXIS_TOP}" y2="{height}" class="now"/>',
+        _text(now_x, AXIS_TOP + 10, labels.get("now", "now"), "axis now-label"),
+    ]
+
+
+STRIP_WIDTH, STRIP_HEIGHT = 300, 14
+
+
+def strips(rows: Sequence[Row], begin: datetime, now: datetime) -> list[Markup]:
+    """Per row, its bar alone on the case's time axis (the Gantt's, without labels): a
+    strip as wide as its box, for the list the trace page shows on a narrow screen."""
+    axis = _axis(rows, begin, now, 0, STRIP_WIDTH)
+    drawn = []
+    for row in rows:
+        parts = [f'<rect x="0" y="0" width="{STRIP_WIDTH}" height="{STRIP_HEIGHT}" class="track"/>']
+        if row.start is not None:
+            start, stop = axis.x(row.start), axis.x(row.end or now)
+            if row.due is not None:
+                parts.append(_span(start, axis.x(row.due), "limit"))
+            kind = ("bar breached" if row.breached else "bar") + (
+                " open" if row.end is None else ""
+            )
+            parts.append(_span(start, stop, kind))
+            parts += [_span(axis.x(w.start), axis.x(w.end), "wait") for w in row.waits]
+        drawn.append(
+            Markup(
+                f'<svg xmlns="http://www.w3.org/2000/svg" class="strip" aria-hidden="true" '
+                f'viewBox="0 0 {STRIP_WIDTH} {STRIP_HEIGHT}" preserveAspectRatio="none">'
+                f"{''.join(parts)}</svg>"
+            )
+        )
+    return drawn
+
+
+def _span(left: float, right: float, cls: str) -> str:
+    return (
+        f'<rect x="{left:.1f}" y="2" width="{max(right - left, 1.5):.1f}" '
+        f'height="{STRIP_HEIGHT - 4}" class="{cls}"/>'
+    )

@@ -1,7 +1,6 @@
 """What every page family shares: the Jinja2 environment, rendering in the visitor's
 language, the signed-in browser user, and the error pages."""
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -14,16 +13,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from catalog.calendar import CHINA_TZ
-from catalog.models import Text
+from domain.text import Text
 from routers.deps import CookieUser
+from routers.schemas import ErrorResponse
 from store.models import Role, User
 from web import csrf
-from web.i18n import LANG_COOKIE, MESSAGES, both, lang_of, pick, split_bilingual, translate
+from web.i18n import LANG_COOKIE, MESSAGES, both, lang_of, pick, translate
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 STAFF = (Role.clerk, Role.supervisor)
-ERROR_TYPE = re.compile(r"^[A-Z][A-Za-z]+: ")
 
 
 class PageError(Exception):
@@ -43,12 +42,12 @@ def not_found() -> PageError:
 
 
 def refusal(exc: HTTPException) -> Text:
-    """The bilingual message of an API refusal (workflow validators write "中文 / English";
-    the error's type, e.g. "TaskHeld: ", is for programs and is left out)."""
+    """The bilingual message of an API refusal, for the page to show in the visitor's
+    language: ours carry the error format (routers/responses.api_error), the framework's own
+    an English phrase."""
     if isinstance(exc.detail, dict):
-        message = exc.detail.get("message") or {}
-        return Text(zh=str(message.get("zh", "")), en=str(message.get("en", "")))
-    return split_bilingual(ERROR_TYPE.sub("", str(exc.detail), count=1))
+        return ErrorResponse.model_validate(exc.detail).message
+    return Text(zh=str(exc.detail), en=str(exc.detail))
 
 
 def local_time(value: datetime | None, with_time: bool = True) -> str:
@@ -159,6 +158,12 @@ def login_redirect(request: Request) -> Response:
 def error_page(request: Request, exc: PageError) -> HTMLResponse:
     user = getattr(request.state, "user", None)
     return render(request, "error.html", {"message": exc.message}, exc.status_code, user)
+
+
+def page_error_of(request: Request, status_code: int, message: Text) -> HTMLResponse | None:
+    """The error page of a request for a page, None for the JSON API: for the answers made
+    below the pages (middleware/backpressure.py), which carry their message as `Text`."""
+    return error_page(request, PageError(status_code, message)) if is_page(request) else None
 
 
 API_PREFIXES = ("/api/", "/codec/", "/exchange/", "/metrics")

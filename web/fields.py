@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalog.loader import Catalog
-from catalog.models import FieldDef, FieldType, Text
+from catalog.models import FieldDef, FieldType
+from domain.text import Text
 from forms.messages import Problem
 from forms.unified import CompiledForm
 

@@ -1,37 +1,40 @@
 """The department's pages (issue 4): the inbox, the team backlog, one task and its decisions.
 
-Tasks come from `routers.tasks.department_tasks` / `department_task` (the same queries and
-the same "only this item's data" projection as GET /api/v1/tasks); claims and decisions go
-to the case's workflow through `claim_task` / `decide_task` (Temporal updates), whose
-validators are the authority: a refusal is shown in both languages and changes nothing.
+Tasks come from the case service, `cases.tasks` (the same queries and the same "only this
+item's data" projection as GET /api/v1/tasks); claims and decisions go to the case's
+workflow through `cases.review` (Temporal updates), whose validators are the authority: a
+refusal is shown in both languages, with the API's status, and changes nothing.
 """
 
 from collections import Counter
 from functools import partial
-from typing import Any, Literal
+from typing import Any, get_args
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlmodel import col, select
 
+from cases import review
+from cases.errors import CaseError, NotFound
+from cases.models import DecisionCreate
+from cases.tasks import TaskStatus, department_task, department_tasks
 from catalog.loader import Catalog
-from catalog.models import FieldType, Text
+from catalog.models import FieldType
+from domain.text import Text
 from forms.messages import problems_from
 from middleware.bounds import RowId
 from routers.audit import Auditor
 from routers.deps import CatalogDep, SessionDep, TemporalDep
-from routers.schemas import DecisionCreate
-from routers.tasks import claim_task, decide_task, department_task, department_tasks, review_row
+from routers.errors import status_of
 from store.models import Audience, Case, CaseItem, Notification, Role, User
-from web.common import STAFF, Staff, not_found, redirect, refusal, render
+from web.common import STAFF, Staff, not_found, redirect, render
 from web.i18n import LANGS, both, translate
 from web.notice import build_notice
 
 router = APIRouter(include_in_schema=False)
-Tab = Literal["open", "overdue", "waiting", "closed", "all"]
-TABS: tuple[Tab, ...] = ("open", "overdue", "waiting", "closed", "all")
+TABS: tuple[TaskStatus, ...] = get_args(TaskStatus)
 # Decision form inputs -> their labels, for problems found before the workflow is asked.
 INPUT_LABELS = {"note": "task.supplement_note", "reason": "task.reject_text"}
 
@@ -64,7 +67,11 @@ def _staff(session: SessionDep, department: str) -> list[User]:
 
 @router.get("/inbox")
 def inbox(
-    request: Request, user: Staff, session: SessionDep, catalog: CatalogDep, status: Tab = "open"
+    request: Request,
+    user: Staff,
+    session: SessionDep,
+    catalog: CatalogDep,
+    status: TaskStatus = "open",
 ) -> Response:
     """Open tasks by deadline with the working time left; a supervisor also sees the team's
     backlog by holder, the overdue tasks and can assign tasks."""
@@ -108,9 +115,10 @@ def _task_page(
     status_code: int = 200,
 ) -> Response:
     with Auditor(request, session).watched(user, "task.view", "task", str(task_id)):
-        task = department_task(session, catalog, task_id)
-        if task is None or task.department != user.department:
-            raise not_found()
+        try:
+            task = department_task(session, catalog, task_id, user.department)
+        except NotFound:
+            raise not_found() from None
     case = session.get(Case, task.case_id)
     assert case is not None
     spec = catalog.spec(case.scenario, case.scenario_version)
@@ -150,8 +158,8 @@ def task_page(
 
 def _own_row(session: SessionDep, task_id: int, user: User) -> CaseItem:
     try:
-        row = review_row(session, task_id)
-    except HTTPException:
+        row = review.review_row(session, task_id)
+    except NotFound:
         raise not_found() from None
     if row.department != user.department:
         raise not_found()
@@ -173,9 +181,9 @@ async def claim(
     row = await run_in_threadpool(_own_row, session, task_id, user)
     again = partial(_task_page, request, user, session, catalog, task_id)
     try:
-        await claim_task(temporal, row, user, Auditor(request, session), assignee)
-    except HTTPException as exc:
-        return await run_in_threadpool(again, refusal(exc), exc.status_code)
+        await review.claim(Auditor(request, session), temporal, row, user, assignee)
+    except CaseError as exc:
+        return await run_in_threadpool(again, exc.message, status_of(exc))
     if assignee and posted.get("back") == "inbox":
         return redirect("/inbox?msg=assigned")
     return redirect(f"/inbox/tasks/{task_id}?msg={'assigned' if assignee else 'claimed'}")
@@ -229,7 +237,7 @@ async def decide(
     except ValidationError as exc:
         return await run_in_threadpool(again, _input_problems(exc), 422)
     try:
-        await decide_task(temporal, row, user, body, Auditor(request, session))
-    except HTTPException as exc:
-        return await run_in_threadpool(again, refusal(exc), exc.status_code)
+        await review.decide(Auditor(request, session), temporal, row, user, body)
+    except CaseError as exc:
+        return await run_in_threadpool(again, exc.message, status_of(exc))
     return redirect(f"/inbox?msg={body.decision.value}")

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from catalog.loader import Catalog
-from catalog.models import Condition, FieldType, ResolvedItem, Scenario, ScenarioSpec, Text
+from catalog.models import Condition, FieldType, ResolvedItem, Scenario, ScenarioSpec
 from catalog.reform import ReformFigures, material_sources, reform_figures
+from domain.text import Text
 from routers.deps import CatalogDep, CookieUser
 from web.common import HERE, not_found, render, render_text
 from web.i18n import LANGS, lang_of, translate
@@ -154,4 +155,5 @@ def notice_pdf_bytes(catalog: Catalog, code: str, version: int, lang: str) -> by
     scenario = catalog.scenario(code, version)
     assert scenario is not None
     html = render_text("notice_pdf.html", lang, {"notice": build_notice(catalog, scenario)})
-    return HTML(string=html, base_url=str(HERE / "static")).write_pdf()  # nothing fetched
+    # tagged (PDF/UA-1): screen readers get the headings and tables; nothing is fetched
+    return HTML(string=html, base_url=str(HERE / "static")).write_pdf(pdf_variant="pdf/ua-1")

@@ -34,12 +34,14 @@ class Review:
         calendar: WorkCalendar,
         policy: ReviewPolicy,
         record: Callable[[ItemRecord], Awaitable[None]],
+        statuses: dict[str, ItemStatus],
     ):
         self.case_id = case_id
         self.item = item
         self.calendar = calendar
         self.policy = policy
         self._record = record
+        self._statuses = statuses
         self.status = ItemStatus.pending
         self.holder: str | None = None
         self.opened_at: datetime | None = None
@@ -52,6 +54,15 @@ class Review:
         self.breached = False
         self.closed = False
         self.closed_at: datetime | None = None
+
+    @property
+    def status(self) -> ItemStatus:
+        """The item's status, kept in the workflow's table of every item's status."""
+        return self._statuses[self.item.code]
+
+    @status.setter
+    def status(self, status: ItemStatus) -> None:
+        self._statuses[self.item.code] = status
 
     # -- figures -----------------------------------------------------------------------
     def department_days(self, now: datetime) -> float:

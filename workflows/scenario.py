@@ -9,15 +9,16 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.read_model import ReadModelActivities
     from catalog.models import OnReject, ResolvedItem, ReviewMode
     from domain.records import CaseRecord, ItemRecord
     from domain.statuses import CaseStatus, EventKind, ItemStatus
+    from workflows.activity_names import RECORD_CASE, RECORD_ITEM, RECORD_ITEMS
     from workflows.models import (
         CaseProgress,
         ClaimInput,
         ClaimResult,
         CompensationRequest,
+        CompensationResult,
         DecideInput,
         DecideResult,
         Decision,
@@ -95,7 +96,9 @@ class ScenarioWorkflow:
         self._items = {item.code: item for item in input.spec.items}
         self._status = dict.fromkeys(self._items, ItemStatus.pending)
         self._reviews = {
-            item.code: Review(input.case_id, item, input.calendar, input.review, self._record_item)
+            item.code: Review(
+                input.case_id, item, input.calendar, input.review, self._record_item, self._status
+            )
             for item in input.spec.items
             if item.mode is ReviewMode.reviewed
         }
@@ -306,7 +309,7 @@ class ScenarioWorkflow:
 
     @staticmethod
     async def _call_department(
-        item: ResolvedItem, activity: str, argument: object, result_type: type[R] | None = None
+        item: ResolvedItem, activity: str, argument: object, result_type: type[R]
     ) -> R:
         """One of the item's department activities, on its queue, under the department
         timeouts and retries."""
@@ -323,9 +326,7 @@ class ScenarioWorkflow:
 
     async def _review(self, item: ResolvedItem, review: Review) -> bool:
         """Wait for the department's decision; True when approved."""
-        self._status[item.code] = ItemStatus.awaiting_review
         decision = await review.run(lambda: self._stopped)
-        self._status[item.code] = review.status
         if decision is None:
             if review.status is ItemStatus.rejected:  # the supplement deadline passed
                 self._stop(
@@ -336,7 +337,7 @@ class ScenarioWorkflow:
                 await self._record_item(review.snapshot(EventKind.cancelled))
             return False
         if decision.decision is Decision.reject:
-            self._status[item.code] = review.status = ItemStatus.rejected
+            review.status = ItemStatus.rejected
             await self._record_item(
                 review.snapshot(
                     EventKind.rejected,
@@ -351,7 +352,7 @@ class ScenarioWorkflow:
                     f"{item.name.zh} 被驳回 / {item.name.en} rejected: {decision.reason}",
                 )
             return False
-        self._status[item.code] = review.status = ItemStatus.running
+        review.status = ItemStatus.running
         await self._record_item(review.snapshot(EventKind.approved, actor=decision.clerk))
         return True
 
@@ -384,6 +385,7 @@ class ScenarioWorkflow:
                     outputs={o.code: self._outputs.get(o.code, "") for o in item.outputs},
                     reason=self._stop_reason or "",
                 ),
+                CompensationResult,
             )
             self._undone.append(code)
             await self._finish(
@@ -405,7 +407,6 @@ class ScenarioWorkflow:
         self._status[item.code] = status
         review = self._reviews.get(item.code)
         if review is not None:
-            review.status = status
             await self._record_item(review.snapshot(event, **record))
             return
         await self._record_item(
@@ -426,9 +427,10 @@ class ScenarioWorkflow:
         together in the next write: one local activity and one transaction for several.
         """
         if not workflow.patched(READ_MODEL_BATCHES):
-            await workflow.execute_local_activity_method(
-                ReadModelActivities.record_item,
+            await workflow.execute_local_activity(
+                RECORD_ITEM,
                 record,
+                result_type=type(None),
                 start_to_close_timeout=READ_MODEL_TIMEOUT,
                 retry_policy=READ_MODEL_RETRY,
             )
@@ -444,9 +446,10 @@ class ScenarioWorkflow:
             await asyncio.sleep(0)  # the rest of this workflow task's transitions join in
             while self._unwritten:
                 batch, self._unwritten = self._unwritten, []
-                await workflow.execute_local_activity_method(
-                    ReadModelActivities.record_items,
+                await workflow.execute_local_activity(
+                    RECORD_ITEMS,
                     batch,
+                    result_type=type(None),
                     start_to_close_timeout=READ_MODEL_TIMEOUT,
                     retry_policy=READ_MODEL_RETRY,
                 )
@@ -457,8 +460,8 @@ class ScenarioWorkflow:
     async def _record_case(self) -> None:
         now = workflow.now()
         reviews = self._reviews.values()
-        await workflow.execute_local_activity_method(
-            ReadModelActivities.record_case,
+        await workflow.execute_local_activity(
+            RECORD_CASE,
             CaseRecord(
                 case_id=self._input.case_id,
                 status=self._case_status,
@@ -470,6 +473,7 @@ class ScenarioWorkflow:
                 department_days=sum(r.department_days(now) for r in reviews),
                 breaches=sum(r.breached for r in reviews),
             ),
+            result_type=type(None),
             start_to_close_timeout=READ_MODEL_TIMEOUT,
             retry_policy=READ_MODEL_RETRY,
         )

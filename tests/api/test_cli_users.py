@@ -206,10 +206,23 @@ def test_demo_users_are_seeded_unless_turned_off(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_the_banner_says_the_demo_password_is_for_demos_only() -> None:
+def test_the_banner_says_the_demo_password_is_for_demos_only(tmp_path: Path) -> None:
     with cli.console.capture() as shown:
-        cli._banner("127.0.0.1", 8000, "127.0.0.1", 8233, demo=True)
+        cli._banner(Settings(data_dir=tmp_path, demo_users=True), "127.0.0.1")
     assert DEMO_PASSWORD in shown.get() and "for demos only" in shown.get()
     with cli.console.capture() as hidden:
-        cli._banner("127.0.0.1", 8000, "127.0.0.1", 8233, demo=False)
+        cli._banner(Settings(data_dir=tmp_path, demo_users=False), "127.0.0.1")
     assert DEMO_PASSWORD not in hidden.get() and "demo users" not in hidden.get()
+
+
+def test_the_banner_lists_the_pages_and_the_real_data_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli.console, "width", 400)  # no wrapping of long paths
+    settings = Settings(data_dir=tmp_path / "elsewhere", api_port=18123)
+    with cli.console.capture() as shown:
+        cli._banner(settings, "127.0.0.1")
+    text = shown.get()
+    for page in ("/inbox", "/dashboard", "/audit", "/docs"):
+        assert f"http://127.0.0.1:18123{page}" in text, page
+    assert f"state is kept in {(tmp_path / 'elsewhere').resolve()}" in text

@@ -9,7 +9,8 @@ import pytest
 
 from catalog.models import Audience, MaterialForm, ReviewMode
 from domain.statuses import CaseStatus, ItemStatus
-from web.i18n import MESSAGES, pick, split_bilingual, translate
+from domain.text import Text
+from web.i18n import MESSAGES, pick, translate
 from web.inbox import TABS
 from workflows.models import Decision
 
@@ -64,4 +65,4 @@ def test_both_languages_with_the_same_placeholders() -> None:
 def test_picking_a_language() -> None:
     assert translate("en", "notice.fee_value", fee=5) == "CNY 5"
     assert pick({"zh": "中", "en": "en"}, "en") == "en"
-    assert split_bilingual("该任务已由 a 领取 / a holds this task").en == "a holds this task"
+    assert pick(Text(zh="该任务已由 a 领取", en="a holds this task"), "en") == "a holds this task"

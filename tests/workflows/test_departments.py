@@ -1,5 +1,6 @@
 """Departments as plug-ins: a flaky department still completes every case once; the
-scenario workflow and department workers run as separate processes."""
+scenario workflow and department workers run as separate processes, one department with its
+own adapter (DEPARTMENT_ADAPTERS)."""
 
 import asyncio
 import os
@@ -15,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from cases.submission import submit
 from catalog.loader import get_catalog
+from domain.queues import TaskQueues
 from domain.statuses import CaseStatus, ItemStatus
 from runtime.settings import Settings
 from store.db import create_schema, make_engine
@@ -24,7 +26,6 @@ from tests.conftest import TEST_DATA_KEYS, Workers
 from tests.helpers import newborn_form, own_queues, unique, wait_until
 from workflows import case_workflow_id
 from workflows.models import ClaimInput, DecideInput, Decision, ScenarioResult
-from workflows.queues import TaskQueues
 from workflows.scenario import ScenarioWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -122,6 +123,7 @@ async def test_workflow_worker_and_department_workers_in_separate_processes(
         "DATA_DIR": str(tmp_path),
         "TEMPORAL_ADDRESS": dev_env.client.service_client.config.target_host,
         "DATA_KEYS": TEST_DATA_KEYS,  # the workers seal as the test's client does
+        "DEPARTMENT_ADAPTERS": "tax=tests.adapters.own_department:make",
     }
     commands = [
         ["--workflows-only"],
@@ -147,4 +149,7 @@ async def test_workflow_worker_and_department_workers_in_separate_processes(
         for process in processes:
             process.wait(timeout=30)
     assert result.status is CaseStatus.completed
-    assert len(ledger(engine, result.case_id)) == 10
+    # The tax bureau's item was issued by its own adapter, the nine others by the simulated one.
+    assert result.outputs["premium_receipt_no"].startswith("OWN")
+    issued = ledger(engine, result.case_id)
+    assert len(issued) == 9 and "medical_insurance_payment" not in issued

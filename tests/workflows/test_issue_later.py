@@ -27,6 +27,13 @@ pytestmark = pytest.mark.timeout(120)
 SLOW = {"social_security_card": 2.5, "maternity_allowance": 1.25}
 
 
+@pytest.fixture
+def engine(sqlite_engine: Engine) -> Engine:
+    """SQLite alone: the read model on PostgreSQL is written end to end in test_scenario.py,
+    and store/case_writes.py is tested on both backends in tests/store/test_cases.py."""
+    return sqlite_engine
+
+
 async def test_an_item_issued_later_waits_on_a_timer_and_is_issued_once(
     time_skipping_env: WorkflowEnvironment, engine: Engine, settings: Settings
 ) -> None:

@@ -1,5 +1,7 @@
-"""Department review on the time-skipping server: SLA clock across a weekend and a holiday,
-supplements with the clock stopped, claims, rejection with compensation, withdrawal."""
+"""Department review end to end on the time-skipping server, with every department worker and
+the read model: the SLA clock and its notifications, a supplement's figures as the applicant
+reads them from the API, a rejection's compensation in the departments' ledger. Claims,
+validators, expired supplements and withdrawal run in seconds in tests/workflows/fast/."""
 
 import copy
 from collections.abc import AsyncIterator
@@ -11,7 +13,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from cases.submission import submit
@@ -23,6 +24,7 @@ from store.models import Audience, Case, CaseEvent, CaseItem, Notification, Role
 from store.users import add_user
 from tests.conftest import TEST_CONVERTER, Workers
 from tests.helpers import newborn_form, running_api, unique, wait_until
+from tests.workflows.fast.harness import next_thursday_10am
 from workflows import case_workflow_id
 from workflows.models import (
     ClaimInput,
@@ -30,7 +32,6 @@ from workflows.models import (
     Decision,
     SupplementInput,
     SupplementRequest,
-    WithdrawInput,
 )
 from workflows.scenario import ScenarioWorkflow
 
@@ -89,17 +90,6 @@ class Case_:
         )
 
 
-async def next_thursday_10am(env: WorkflowEnvironment) -> datetime:
-    """Skip the test server's clock to a Thursday 10:00 in China, a week or more ahead."""
-    now = (await env.get_current_time()).astimezone(CHINA_TZ)
-    day = now.date() + timedelta(days=7)
-    while day.weekday() != 3:
-        day += DAY
-    target = datetime(day.year, day.month, day.day, 10, tzinfo=CHINA_TZ)
-    await env.sleep(target - now)
-    return target
-
-
 class Starter:
     """Starts newborn cases on a calendar the test chooses."""
 
@@ -127,6 +117,13 @@ class Starter:
             ScenarioWorkflow.run, case_workflow_id(row.id)
         )
         return Case_(self.env, self.engine, handle, row.id, calendar, username)
+
+
+@pytest.fixture
+def engine(sqlite_engine: Engine) -> Engine:
+    """SQLite alone: the read model on PostgreSQL is written end to end in test_scenario.py,
+    and store/case_writes.py is tested on both backends in tests/store/test_cases.py."""
+    return sqlite_engine
 
 
 @pytest.fixture
@@ -234,46 +231,6 @@ async def test_supplement_stops_the_clock_for_exactly_the_applicants_time(start_
     assert measures["breaches"] == 0
 
 
-async def test_supplement_not_answered_in_time_closes_the_case(start_case):
-    case = await start_case()
-    await case.opened()
-    await case.claim("clerk-a")
-    await case.decide(
-        "clerk-a",
-        Decision.supplement,
-        supplement=SupplementRequest(
-            materials=["marriage_certificate"], note="请上传清晰的结婚证 / upload a legible copy"
-        ),
-    )
-    await wait_until(lambda: case.item().status is ItemStatus.awaiting_supplement)
-    await case.env.sleep(timedelta(days=30))
-    result = await case.handle.result()
-    assert result.status is CaseStatus.not_supplemented
-    assert "逾期未补正" in result.reason
-    assert case.case().status is CaseStatus.not_supplemented
-    assert case.item("social_security_card").status is ItemStatus.cancelled
-
-
-async def test_claim_conflicts_between_two_clerks(start_case):
-    case = await start_case()
-    await case.opened()
-    await case.claim("clerk-a")
-    with pytest.raises(WorkflowUpdateFailedError) as taken:
-        await case.claim("clerk-b")
-    assert taken.value.cause.type == "TaskHeld"
-    with pytest.raises(WorkflowUpdateFailedError) as not_held:
-        await case.decide("clerk-b", Decision.approve)
-    assert not_held.value.cause.type == "TaskNotHeld"
-    assert case.item().holder == "clerk-a"
-    await case.claim("supervisor", supervisor=True, assignee="clerk-b")
-    await wait_until(lambda: case.item().holder == "clerk-b")
-    with pytest.raises(WorkflowUpdateFailedError) as missing_reason:
-        await case.decide("clerk-b", Decision.reject, reason_code="not_eligible")
-    assert missing_reason.value.cause.type == "ReasonRequired"
-    await case.decide("clerk-b", Decision.approve)
-    assert (await case.handle.result()).status is CaseStatus.completed
-
-
 COMPENSABLE = {
     "register_childbirth": "childbirth_registration",
     "reimburse_maternity_expenses": "maternity_medical_reimbursement",
@@ -335,20 +292,3 @@ async def test_rejection_compensates_done_items_in_reverse_order(start_case):
     assert all(case.item(code).status is ItemStatus.compensated for code in done)
     assert case.case().undone == result.undone
     assert case.item().reason_code == "materials_inconsistent"
-
-
-async def test_withdrawal_compensates_and_closes(start_case):
-    case = await start_case()
-    await case.opened()
-    await wait_until(lambda: len(_done(case)) == 3)
-    await case.handle.execute_update(
-        ScenarioWorkflow.withdraw, WithdrawInput(reason="改为线下办理")
-    )
-    result = await case.handle.result()
-    assert result.status is CaseStatus.withdrawn
-    done, revoked = await _saga(case.handle)
-    assert result.undone == list(reversed(done)) == revoked
-    assert case.item().status is ItemStatus.cancelled
-    with pytest.raises(RPCError):  # the workflow is closed: there is nothing to withdraw
-        await case.handle.execute_update(ScenarioWorkflow.withdraw, WithdrawInput(reason="x"))
-    assert case.case().status is CaseStatus.withdrawn

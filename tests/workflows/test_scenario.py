@@ -1,5 +1,6 @@
-"""ScenarioWorkflow on the time-skipping server: dependency order from the history, the
-`decide` update's validator."""
+"""ScenarioWorkflow end to end on the time-skipping server, with every department worker and
+the read model on each backend: dependency order from the history. The update validators,
+rejection and the rest run in seconds in tests/workflows/fast/, on fake activities."""
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -8,8 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from cases.submission import submit
@@ -129,63 +129,3 @@ async def test_items_run_in_dependency_order_and_in_parallel(case: Running) -> N
     ]
     assert ("issue_birth_certificate", "register_childbirth") in overlapping
     assert len(overlapping) >= 3, overlapping
-
-
-async def test_decide_validator_refuses_bad_decisions(case: Running) -> None:
-    await awaiting_review(case.handle)
-
-    async def refused(update: DecideInput) -> str:
-        with pytest.raises(WorkflowUpdateFailedError) as failed:
-            await case.handle.execute_update(ScenarioWorkflow.decide, update)
-        assert isinstance(failed.value.cause, ApplicationError)
-        assert failed.value.cause.type is not None
-        return failed.value.cause.type
-
-    assert await refused(decision(department="tax", clerk="clerk-tax")) == "WrongDepartment"
-    assert await refused(decision(department="", clerk="nobody")) == "WrongDepartment"
-    assert await refused(decision()) == "TaskNotHeld"
-    await claim(case.handle)
-    assert await refused(decision(department="tax")) == "WrongDepartment"
-    reject = {"decision": Decision.reject, "reason_code": "materials_inconsistent"}
-    assert await refused(decision(**reject)) == "ReasonRequired"
-    assert await refused(decision(**reject, reason="  ")) == "ReasonRequired"
-    assert await refused(decision(**{**reject, "reason_code": None}, reason="why")) == (
-        "ReasonRequired"
-    )
-    assert await refused(decision(item="birth_medical_certificate")) == "NotReviewed"
-    assert await refused(decision(item="no_such_item")) == "NotReviewed"
-    # None of these reached the workflow's state.
-    progress = await case.handle.query(ScenarioWorkflow.progress)
-    assert progress.items["household_registration"].status is ItemStatus.awaiting_review
-
-    accepted = await case.handle.execute_update(ScenarioWorkflow.decide, decision())
-    assert accepted.decision is Decision.approve
-    assert await refused(decision()) == "TaskClosed"
-    assert await refused(decision(**reject, reason="changed my mind")) == "TaskClosed"
-    result = await case.handle.result()
-    assert result.status is CaseStatus.completed
-
-
-async def test_rejection_cancels_items_not_started(case: Running) -> None:
-    await awaiting_review(case.handle)
-    await claim(case.handle)
-    await case.handle.execute_update(
-        ScenarioWorkflow.decide,
-        decision(
-            decision=Decision.reject,
-            reason_code="materials_inconsistent",
-            reason="材料不符 / mismatch",
-        ),
-    )
-    result = await case.handle.result()
-    assert result.status is CaseStatus.rejected
-    assert result.reason is not None and "mismatch" in result.reason
-    progress = await case.handle.query(ScenarioWorkflow.progress)
-    assert progress.items["household_registration"].status is ItemStatus.rejected
-    waiting_for_registration = {
-        i.code for i in case.spec.items if "household_registration" in i.requires
-    }
-    assert waiting_for_registration
-    for code in waiting_for_registration:
-        assert progress.items[code].status is ItemStatus.cancelled
-    assert "citizen_id" not in result.outputs

@@ -1,0 +1,1 @@
+"""Examples outside the platform: systems it talks to."""
