@@ -22,6 +22,7 @@ from forms.messages import problems_from
 from middleware import backpressure
 from middleware.bounds import RequestBounds, is_nul_refused, nul_refused
 from middleware.headers import SecurityHeaders
+from middleware.language import OneLanguage
 from middleware.limits import BodySizeLimit
 from observability import telemetry
 from observability.prometheus import RequestMetrics, registry_for
@@ -38,7 +39,6 @@ from routers import (
     prometheus,
     scenarios,
     tasks,
-    verify,
 )
 from routers.errors import RETRY_AFTER_S, as_http, unavailable_text
 from routers.responses import EVERY
@@ -51,9 +51,18 @@ from store.db import PoolSizing, create_schema, make_engine
 from web import api_docs
 from web import install as install_web
 from web.common import invalid_page_request, is_page, page_error_of
+from web.uploads import PAGE_FILES, PAGE_UPLOADS
 
 log = logging.getLogger("onego.api")
 UPLOAD_FRAMING_BYTES = 64 * 1024  # multipart boundaries and part headers of one upload
+
+
+LANGUAGES = """Texts for people are bilingual objects, `{"zh": "…", "en": "…"}` (zh-CN first):
+error messages and their problems, names, progress, notifications. Send `Accept-Language:
+zh-CN` (or `zh`) or `Accept-Language: en` to get each of them with that language's key alone,
+e.g. `{"en": "Not signed in"}`, with `Content-Language` naming it; without the header (or with
+neither language in it) both keys are present. Every JSON answer varies by Accept-Language.
+文本为双语对象；请求头 `Accept-Language: zh-CN` 或 `en` 时只返回该语言的键。"""
 
 
 def _error(status: int, error: str, message: Text, problems: list | None = None) -> JSONResponse:
@@ -130,6 +139,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app = FastAPI(
         title="onego API",
         summary="一件事一次办: one form, one case, every department",
+        description=LANGUAGES,
         version="1.0",
         lifespan=lifespan,
         docs_url=None,  # served from local assets by web.api_docs
@@ -148,9 +158,16 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         max_bytes=settings.max_body_bytes,
         # an upload: the document and its multipart framing (documents/limits.py refuses it
         # in detail when the document alone is too large)
-        larger={"/api/v1/documents": settings.document_max_bytes + UPLOAD_FRAMING_BYTES},
+        larger={
+            "/api/v1/documents": settings.document_max_bytes + UPLOAD_FRAMING_BYTES,
+            # the pages' forms with a file per material (web/applicant.py)
+            **dict.fromkeys(
+                PAGE_UPLOADS, settings.document_max_bytes * PAGE_FILES + UPLOAD_FRAMING_BYTES
+            ),
+        },
     )
     app.add_middleware(SecurityHeaders, hsts=settings.tls_terminated)  # 413 too
+    app.add_middleware(OneLanguage)  # Accept-Language: the JSON's texts in that language
     app.add_middleware(RequestMetrics, registry=requests_registry)  # outermost: every status
     telemetry.instrument_app(app)
 
@@ -227,7 +244,6 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     api_docs.install(app)  # /docs and /redoc without a CDN
     app.include_router(prometheus.router)  # /metrics, outside /api/v1
     app.include_router(codec.router)  # /codec/decode|encode for the Temporal Web UI
-    app.include_router(verify.router)  # /verify/{code}: the public certificate check
     if settings.registry_token:
         app.include_router(exchange.router)
     install_web(app)  # the pages (web/): applicants' and departments' HTML, /static

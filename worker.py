@@ -23,6 +23,8 @@ from adapters import config as adapters
 from adapters.simulated import ReadyAt
 from cases.notifier import SmtpNotifier, run_dispatcher
 from catalog.loader import Catalog, get_catalog
+from documents.records import Forgetting
+from documents.vault import store_of
 from domain.queues import SCENARIO_TASK_QUEUE
 from observability import telemetry
 from runtime.settings import Settings, get_settings
@@ -104,7 +106,8 @@ async def run(departments: list[str], workflows: bool, settings: Settings) -> No
             if workflows and settings.smtp_host:
                 tasks.append(run_dispatcher(engine, SmtpNotifier.from_settings(settings)))
             if workflows:  # the daily retention run (store/retention.py)
-                tasks.append(retention.run_daily(engine, retention.period_of(settings)))
+                forgetting = Forgetting(store_of(settings))  # documents/
+                tasks.append(retention.run_daily(engine, retention.period_of(settings), forgetting))
             await asyncio.gather(*tasks)
     finally:
         telemetry.flush()

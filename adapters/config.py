@@ -22,7 +22,9 @@ from sqlalchemy.engine import Engine
 from activities.department import DepartmentAdapter
 from adapters.resilience import CircuitBreaker, ResilientDepartment
 from adapters.simulated import ReadyAt, SimulatedDepartment
+from documents.links import DocumentLinks
 from runtime.settings import Settings
+from store import sealed
 
 SIMULATED = "simulated"
 HTTP = "http"
@@ -102,6 +104,9 @@ def _http(department: str, settings: Settings) -> DepartmentAdapter:
         base_url=url,
         secret=secret.get_secret_value(),
         algorithm=settings.department_signing.get(department, "hmac-sha256"),
+        links=DocumentLinks(
+            sealed.keyring, settings.resolved_public_url, settings.document_link_max_s
+        ),
     )
 
 

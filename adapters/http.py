@@ -2,7 +2,7 @@
 contracts/department.openapi.yaml, with the same contract as the simulated back-end
 (`activities.department.DepartmentAdapter`).
 
-What it raises is what Temporal's retries and the circuit breaker (activities/resilience.py)
+What it raises is what Temporal's retries and the circuit breaker (adapters/resilience.py)
 expect: a department that does not answer, answers 503/5xx/429, times out or refuses our
 signature (a secret or clock to fix, not a reason to fail the case) raises the retryable
 `DepartmentUnavailable`; a refusal (422, with the department's reason code) and a request the
@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 from adapters.signing import Algorithm, Signer
 from adapters.simulated import DepartmentUnavailable
+from documents.links import DocumentLink, DocumentLinks
 from domain.text import Text
 from workflows.models import CompensationRequest, CompensationResult, ItemRequest, ItemResult
 
@@ -29,6 +30,12 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 # answers is noticed as fast as one that is down.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 A = TypeVar("A", bound=BaseModel)
+
+
+class SentItemRequest(ItemRequest):
+    """The item request as sent: with a short-lived signed link per document id."""
+
+    document_links: list[DocumentLink] = Field(default_factory=list)
 
 
 class IssueAnswer(BaseModel):
@@ -86,16 +93,22 @@ class HttpDepartment:
         algorithm: Algorithm = "hmac-sha256",
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
+        links: DocumentLinks | None = None,
     ):
         self.department = department
+        self.links = links
         self.signer = Signer(
             department, secret.encode() if isinstance(secret, str) else secret, algorithm
         )
         self.client = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
 
     async def perform(self, request: ItemRequest) -> ItemResult:
+        """Send the request, with fresh signed links to its documents (made at each attempt,
+        so a retry never sends a link that expired while it waited)."""
+        links = self.links(request.documents) if self.links and request.documents else []
+        sent = SentItemRequest(**request.model_dump(), document_links=links)
         response = await self.send(
-            ITEM_REQUESTS, request, idempotency_key(request.case_id, request.item)
+            ITEM_REQUESTS, sent, idempotency_key(request.case_id, request.item)
         )
         answer = self._read(response, IssueAnswer)
         if answer.status == "pending":

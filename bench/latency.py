@@ -43,6 +43,7 @@ from bench import GraphInput, RawGraphWorkflow
 from bench.stack import SHAPES, Platform, Shape, plain, platform, temporal_server
 from catalog.models import ScenarioSpec
 from domain.statuses import CaseStatus
+from security.codec import sealed_converter
 from security.keyring import DataKey, KeyRing
 from workflows import case_workflow_id
 from workflows.models import ScenarioResult
@@ -288,7 +289,7 @@ async def measure(shape: Shape, seconds: float, probe: int, rate: float | None =
         folder = Path(tmp)
         progress(f"{shape.name}: starting the Temporal server and the platform")
         async with (
-            temporal_server(folder, ring) as env,
+            temporal_server(folder, sealed_converter(ring)) as env,
             platform(env, ring, shape, folder / shape.name) as running,
         ):
             return await measure_platform(running, seconds, probe, rate, shape)

@@ -28,12 +28,12 @@ from sqlmodel import Session
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.runtime import Runtime
 from temporalio.testing import WorkflowEnvironment
 
 from catalog.loader import DATA_DIR, get_catalog
 from catalog.models import ReviewMode, ScenarioSpec
 from forms.unified import example_form
-from security.codec import sealed_converter
 from security.keyring import KeyRing
 from store import sealed
 from store.db import create_schema, make_engine
@@ -129,12 +129,15 @@ def database(backend: str, folder: Path) -> Iterator[str]:
 
 
 @asynccontextmanager
-async def temporal_server(folder: Path, ring: KeyRing) -> AsyncIterator[WorkflowEnvironment]:
-    """A dev server on a SQLite file in `folder` (WAL, synchronous=NORMAL), its client
-    sealing payloads with `ring`; every port it opens from `free_port`."""
+async def temporal_server(
+    folder: Path, converter: DataConverter, runtime: Runtime | None = None
+) -> AsyncIterator[WorkflowEnvironment]:
+    """A dev server on a SQLite file in `folder` (WAL, synchronous=NORMAL), its client with
+    `converter` (and `runtime`); every port it opens from `free_port`."""
     ports = ["--http-port", str(free_port()), "--metrics-port", str(free_port())]
     env = await WorkflowEnvironment.start_local(
-        data_converter=sealed_converter(ring),
+        data_converter=converter,
+        runtime=runtime,
         port=free_port(),
         dev_server_existing_path=str(BIN / "temporal"),
         dev_server_database_filename=str(folder / "temporal.db"),
@@ -164,7 +167,8 @@ class Shape:
             if self.split_workers
             else "one worker process with everything"
         )
-        return f"{self.name}: {self.apis} API process(es), {workers}, read model on {self.backend}"
+        apis = f"{self.apis} API process" + ("es" if self.apis > 1 else "")
+        return f"{self.name}: {apis}, {workers}, read model on {self.backend}"
 
 
 SHAPES = {

@@ -62,6 +62,11 @@ class NotificationPublic(BaseModel):
 
 class CasePublic(BaseModel):
     id: str
+    number: str | None = Field(
+        description="The number read aloud and printed on the receipt (CQ-20261201-000042); "
+        "accepted wherever the id is. None for a case submitted before numbers existed.",
+        examples=["CQ-20261201-000042"],
+    )
     scenario: str
     scenario_version: int
     status: CaseStatus
@@ -87,6 +92,24 @@ class SupplementCreate(BaseModel):
     item: str
     fields: dict[str, Any] = Field(default_factory=dict)
     materials: list[str] = Field(default_factory=list)
+    documents: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Material (one of `materials`) -> ids of the applicant's uploads "
+        "(POST /api/v1/documents) handed in as that material.",
+    )
+
+
+class DocumentRef(BaseModel):
+    """A document handed in for a task's item: what it is, and where its content is read
+    (GET /api/v1/documents/{id}, audited)."""
+
+    id: str
+    name: str
+    material: str | None
+    material_name: Text | None
+    content_type: str
+    size: int
+    supplement: bool = Field(description="Handed in with a supplement of this item.")
 
 
 class WithdrawCreate(BaseModel):
@@ -100,6 +123,7 @@ class TaskPublic(BaseModel):
 
     id: int
     case_id: str
+    case_number: str | None = Field(description="The case's number (None before numbers).")
     item: str
     item_name: Text
     department: str
@@ -121,6 +145,9 @@ class TaskPublic(BaseModel):
     fields: dict[str, Any]
     upstream: dict[str, str]
     materials: list[Text]
+    documents: list[DocumentRef] = Field(
+        default_factory=list, description="The documents of this item (on the task itself)."
+    )
     whole: list[str] = Field(
         default_factory=list,
         description="The personal fields and issued outputs shown whole here (core/masking.py); "

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio.client import Client
 
-from cases.submission import start_workflow, workflow_input_of
+from cases.submission import Documents, form_documents, start_workflow, workflow_input_of
 from catalog.loader import Catalog
 from domain.queues import DEFAULT_QUEUES, TaskQueues
 from domain.statuses import CaseStatus
@@ -72,8 +72,9 @@ class Reconciler:
         started = 0
         for case in pending:
             try:
+                documents = await asyncio.to_thread(self._documents, case.id)
                 await start_workflow(
-                    self.client, workflow_input_of(self.catalog, case), self.queues
+                    self.client, workflow_input_of(self.catalog, case, documents), self.queues
                 )
             except TemporalUnavailable as err:
                 log.warning(
@@ -88,6 +89,10 @@ class Reconciler:
         if started:
             log.info("reconciler: started the workflows of %d stored cases", started)
         return started
+
+    def _documents(self, case_id: str) -> Documents:
+        with Session(self.engine) as session:
+            return form_documents(session, case_id)
 
     def _pending(self, cutoff: datetime) -> Sequence[Case]:
         """The oldest cases stored as submitted before `cutoff`, not known to be started."""

@@ -23,8 +23,12 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from cases.trail import Trail
+from catalog.calendar import CHINA_TZ
 from catalog.loader import Catalog
-from catalog.reform import reform_figures
+from catalog.models import ScenarioSpec
+from catalog.reform import material_sources, reform_figures
+from documents.limits import DocumentRefused
+from documents.records import attach, case_documents
 from domain.queues import DEFAULT_QUEUES, TaskQueues
 from domain.statuses import CaseStatus
 from domain.text import Text
@@ -33,6 +37,7 @@ from forms.prefill import Identity, Prefilled, prefill
 from forms.unified import FormInvalid, compile_form
 from registries.base import RegistryAdapter
 from runtime.temporal import TemporalUnavailable, deadline, deadlines
+from store.case_numbers import allocate_case_number
 from store.models import Case, CaseItem, User
 from workflows import case_workflow_id
 from workflows.models import ScenarioInput
@@ -40,6 +45,9 @@ from workflows.scenario import ScenarioWorkflow
 
 CASE_NAMESPACE = uuid.UUID("6f0b6a0e-5a43-4d52-9a55-0e60c0de0001")
 IDEMPOTENCY_KEY_MAX = 128
+DOCUMENTS_PER_MATERIAL = 20
+# material -> ids of the uploads (documents/) handed in as that material
+Documents = dict[str, list[str]]
 log = logging.getLogger("onego.submission")
 
 
@@ -99,6 +107,40 @@ def unknown_scenario(code: str, catalog: Catalog) -> Problem:
     )
 
 
+def checked_documents(catalog: Catalog, spec: ScenarioSpec, documents: Documents) -> Documents:
+    """The documents map without empty entries; SubmissionRejected (422) for a material the
+    scenario does not take from the applicant or too many ids for one material (whether
+    the ids are the applicant's own uploads is checked as they are attached)."""
+    takes = material_sources(catalog, spec)
+    problems = [
+        Problem(
+            loc=f"documents.{material}",
+            code="unknown_material",
+            message=Text(
+                zh=f"本事项不收取材料 {material}", en=f"This scenario takes no material {material}"
+            ),
+            fix=Text(zh=f"可提交的材料：{', '.join(takes)}", en=f"Use one of: {', '.join(takes)}"),
+        )
+        for material in documents
+        if material not in takes
+    ] + [
+        Problem(
+            loc=f"documents.{material}",
+            code="too_many_documents",
+            message=Text(
+                zh=f"材料 {material} 最多 {DOCUMENTS_PER_MATERIAL} 份文件",
+                en=f"At most {DOCUMENTS_PER_MATERIAL} documents per material",
+            ),
+            fix=Text(zh="请合并为一个 PDF 文件", en="Combine them into one PDF"),
+        )
+        for material, ids in documents.items()
+        if len(ids) > DOCUMENTS_PER_MATERIAL
+    ]
+    if problems:
+        raise SubmissionRejected(problems)
+    return {material: list(dict.fromkeys(ids)) for material, ids in documents.items() if ids}
+
+
 def _request_hash(scenario: str, form: dict[str, Any]) -> str:
     return hashlib.sha256(
         json.dumps([scenario, form], sort_keys=True, default=str).encode()
@@ -111,13 +153,14 @@ def validate_submission(
     form: dict[str, Any],
     submitted_at: datetime | None = None,
     applicant: str | None = None,
+    documents: Documents | None = None,
 ) -> ScenarioInput:
     """Validate a submission without side effects; raise `SubmissionRejected` with every problem.
 
     `submitted_at` defaults to now; a caller on another clock (the simulation on the
     time-skipping server) passes that clock's time, so elapsed days are measured on one clock.
     `applicant` is the account's verified resident ID: the scenario's `applicant_is` fields
-    must name it (forms/rules.py).
+    must name it (forms/rules.py). `documents`: material -> ids of the applicant's uploads.
     """
     spec = catalog.spec(scenario)
     if spec is None:
@@ -126,13 +169,15 @@ def validate_submission(
         clean = compile_form(spec.code, spec.version, catalog).validate(form, applicant)
     except FormInvalid as exc:
         raise SubmissionRejected(exc.problems) from None
+    applicable = spec.applicable(clean)
     return ScenarioInput(
         case_id="",
-        spec=spec.applicable(clean),
+        spec=applicable,
         form=clean,
         submitted_at=submitted_at or datetime.now(UTC),
         calendar=catalog.calendar,
         review=catalog.review,
+        documents=checked_documents(catalog, applicable, documents or {}),
     )
 
 
@@ -280,11 +325,14 @@ async def submit(
     registries: RegistryAdapter | None = None,
     identity: Identity | None = None,
     submitted_at: datetime | None = None,
+    documents: Documents | None = None,
 ) -> tuple[Case, bool]:
     """Submit one application; returns the case and whether this call created it.
 
     `registries` and `identity` decide which materials are fetched instead of asked.
-    `submitted_at` defaults to now (see `validate_submission`).
+    `submitted_at` defaults to now (see `validate_submission`). `documents` (material -> ids
+    of the applicant's uploads) are attached to the case in its transaction; an id that is
+    not the applicant's unused upload rejects the submission (422, nothing stored).
     Database calls block, so they run in a thread: on the event loop they would stall every
     other request and, once the connection pool is taken, wait for a connection that only
     the stalled requests can give back.
@@ -297,13 +345,13 @@ async def submit(
     )
     if existing is None:
         workflow_input = validate_submission(
-            catalog, scenario, form, submitted_at, (identity or Identity()).resident_id
+            catalog, scenario, form, submitted_at, (identity or Identity()).resident_id, documents
         )
         prefilled = await prefill(catalog, workflow_input.spec, registries, identity or Identity())
         case, items, workflow_input = new_case(
             catalog, applicant_id, workflow_input, idempotency_key, prefilled
         )
-        if await asyncio.to_thread(_store, session, case, items):
+        if await asyncio.to_thread(_store, session, case, items, workflow_input.documents):
             await asyncio.to_thread(session.refresh, case)
             await _start_or_defer(client, workflow_input, queues, case, True)
             return case, True
@@ -313,24 +361,39 @@ async def submit(
         )
         assert existing is not None
     if existing.status is CaseStatus.submitted:
-        await _start_or_defer(client, workflow_input_of(catalog, existing), queues, existing, False)
+        documents = await asyncio.to_thread(form_documents, session, existing.id)
+        workflow_input = workflow_input_of(catalog, existing, documents)
+        await _start_or_defer(client, workflow_input, queues, existing, False)
     return existing, False
 
 
-def _store(session: Session, case: Case, items: list[CaseItem]) -> bool:
-    """Commit a new case and its items; False if a case with its key exists already."""
+def _store(session: Session, case: Case, items: list[CaseItem], documents: Documents) -> bool:
+    """Commit a new case, its items, its documents and its number; False if a case with its
+    key exists already. The number is allocated last: its day's counter row stays locked
+    until the commit (store/case_numbers.py)."""
     session.add(case)
     session.add_all(items)
     try:
+        session.flush()
+        for material, ids in documents.items():
+            attach(session, case.applicant_id, ids, case.id, material=material)
+        day = case.submitted_at.astimezone(CHINA_TZ).date()
+        case.number = allocate_case_number(session, day)
         session.commit()
     except IntegrityError:
         session.rollback()
         return False
+    except DocumentRefused as refused:
+        session.rollback()
+        raise SubmissionRejected([refused.problem], refused.status) from None
     return True
 
 
-def workflow_input_of(catalog: Catalog, case: Case) -> ScenarioInput:
-    """Rebuild the workflow input of a stored case (its own scenario version)."""
+def workflow_input_of(
+    catalog: Catalog, case: Case, documents: Documents | None = None
+) -> ScenarioInput:
+    """Rebuild the workflow input of a stored case (its own scenario version) and the
+    documents of its form (`form_documents`)."""
     spec = catalog.spec(case.scenario, case.scenario_version)
     assert spec is not None
     return ScenarioInput(
@@ -340,7 +403,17 @@ def workflow_input_of(catalog: Catalog, case: Case) -> ScenarioInput:
         submitted_at=case.submitted_at,
         calendar=catalog.calendar,
         review=catalog.review,
+        documents=documents or {},
     )
+
+
+def form_documents(session: Session, case_id: str) -> Documents:
+    """The documents handed in with a stored case's form, by material."""
+    documents: Documents = {}
+    for document in case_documents(session, case_id):
+        if document.item is None and document.material:
+            documents.setdefault(document.material, []).append(document.id)
+    return documents
 
 
 def record_submission(trail: Trail, user: User, case_id: str, created: bool) -> None:

@@ -8,8 +8,10 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from cases.errors import NotAllowed, task_not_found
-from cases.models import TaskPublic
+from cases.models import DocumentRef, TaskPublic
 from catalog.loader import Catalog
+from catalog.models import ResolvedItem
+from documents.records import case_documents
 from domain.statuses import ItemStatus
 from domain.text import Text
 from security import masking
@@ -47,6 +49,7 @@ def _task(
     return TaskPublic(
         id=row.id,  # type: ignore[arg-type]
         case_id=row.case_id,
+        case_number=case.number,
         item=row.item,
         item_name=item.name,
         department=row.department,
@@ -137,7 +140,33 @@ def department_task(
         raise task_not_found()
     case = session.get(Case, row.case_id)
     assert case is not None
-    return _tasks(session, catalog, [(row, case)], datetime.now(UTC), whole=True)[0]
+    task = _tasks(session, catalog, [(row, case)], datetime.now(UTC), whole=True)[0]
+    spec = catalog.spec(case.scenario, case.scenario_version)
+    assert spec is not None
+    task.documents = item_documents(session, catalog, case.id, spec.item(row.item))
+    return task
+
+
+def item_documents(
+    session: Session, catalog: Catalog, case_id: str, item: ResolvedItem
+) -> list[DocumentRef]:
+    """The documents an item reviews: those of the form handed in as one of its materials,
+    and those of its own supplements (the rule documents.records.readable applies)."""
+    return [
+        DocumentRef(
+            id=d.id,
+            name=d.name,
+            material=d.material,
+            material_name=catalog.materials[d.material].name
+            if d.material in catalog.materials
+            else None,
+            content_type=d.content_type,
+            size=d.size,
+            supplement=d.item is not None,
+        )
+        for d in case_documents(session, case_id)
+        if d.item == item.code or (d.item is None and d.material in item.materials)
+    ]
 
 
 def _tasks(

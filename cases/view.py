@@ -9,6 +9,7 @@ from catalog.loader import Catalog
 from domain import measures
 from domain.text import Text
 from security import masking
+from store.case_numbers import resolve_case_ref
 from store.models import Audience, Case, CaseItem, Notification, Role, User
 
 LISTED = 100  # the newest cases a list shows
@@ -81,6 +82,7 @@ def case_view(
     total = len(items)
     return CasePublic(
         id=case.id,
+        number=case.number,
         scenario=case.scenario,
         scenario_version=case.scenario_version,
         status=case.status,
@@ -131,21 +133,36 @@ def list_cases(session: Session, catalog: Catalog, user: User) -> list[CasePubli
     return [case_view(catalog, c, case_items(session, c.id)) for c in cases]
 
 
-def own_case(session: Session, case_id: str, user: User) -> Case:
-    """The user's own case; `NotFound` for any other."""
-    case = session.get(Case, case_id)
+def own_case(session: Session, ref: str, user: User) -> Case:
+    """The user's own case, by its number or id; `NotFound` for any other."""
+    case = resolve_case_ref(session, ref)
     if case is None or case.applicant_id != user.id:
         raise case_not_found()
     return case
 
 
-def visible_case(session: Session, catalog: Catalog, case_id: str, user: User) -> CasePublic:
-    """The case as `user` may see it: whole for its applicant, masked for managers and
-    admins, `NotFound` for anyone else (not audited: callers that show it record the view)."""
-    case = session.get(Case, case_id)
+def case_id_of(session: Session, ref: str) -> str:
+    """The id of the case a number or id names (what the audit trail records), or `ref`
+    itself when it names none."""
+    case = resolve_case_ref(session, ref)
+    return case.id if case is not None else ref
+
+
+def visible(session: Session, ref: str, user: User) -> Case:
+    """The case a number or id names, if `user` may see it (its applicant, managers and
+    admins); `NotFound` for anyone else."""
+    case = resolve_case_ref(session, ref)
     own = case is not None and case.applicant_id == user.id
     if case is None or not (own or user.role in (Role.manager, Role.admin)):
         raise case_not_found()
+    return case
+
+
+def visible_case(session: Session, catalog: Catalog, ref: str, user: User) -> CasePublic:
+    """The case as `user` may see it, by its number or id: whole for its applicant, masked
+    for managers and admins, `NotFound` for anyone else (not audited: callers that show it
+    record the view)."""
+    case = visible(session, ref, user)
     notifications = list(
         session.exec(
             select(Notification)
@@ -153,4 +170,5 @@ def visible_case(session: Session, catalog: Catalog, case_id: str, user: User) -
             .order_by(col(Notification.id))
         )
     )
-    return case_view(catalog, case, case_items(session, case.id), notifications, whole=own)
+    whole = case.applicant_id == user.id
+    return case_view(catalog, case, case_items(session, case.id), notifications, whole=whole)

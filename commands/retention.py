@@ -3,6 +3,8 @@ period (store/retention.py); the workflow worker runs the same once a day."""
 
 import typer
 
+from documents.records import Forgetting
+from documents.vault import store_of
 from runtime.settings import get_settings
 from store.db import create_schema, make_engine
 from store.retention import period_of, run_retention
@@ -17,7 +19,7 @@ def run() -> None:
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url)
     create_schema(engine)
-    report = run_retention(engine, period_of(settings))
+    report = run_retention(engine, period_of(settings), documents=Forgetting(store_of(settings)))
     engine.dispose()
     typer.echo(
         f"已删除 {report.erased} 件办件的个人信息（{report.cutoff:%Y-%m-%d} 前办结）/ "

@@ -10,9 +10,12 @@ import base64
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic import BaseModel
 
 from documents.limits import DocumentRefused
 from domain.text import Text
@@ -58,3 +61,40 @@ def check_link(
             Text(zh="文件链接已过期", en="The document link has expired"),
             Text(zh="请向系统重新获取链接", en="Ask the system for a new link"),
         )
+
+
+class DocumentLink(BaseModel):
+    """A document of an item request, fetched with a plain GET before `expires_at`."""
+
+    id: str
+    url: str
+    expires_at: datetime
+
+
+class DocumentLinks:
+    """Signed links to documents on the API's public address, each living `lifetime_s`
+    seconds from when it is made (a department adapter makes them as it sends a request)."""
+
+    def __init__(
+        self,
+        ring: Callable[[], KeyRing],
+        public_url: str,
+        lifetime_s: int,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.ring = ring
+        self.public_url = public_url.rstrip("/")
+        self.lifetime_s = lifetime_s
+        self.clock = clock
+
+    def __call__(self, document_ids: list[str]) -> list[DocumentLink]:
+        ring, now = self.ring(), self.clock()
+        expires_at = datetime.fromtimestamp(int(now) + self.lifetime_s, UTC)
+        return [
+            DocumentLink(
+                id=document_id,
+                url=self.public_url + signed_path(ring, document_id, self.lifetime_s, now),
+                expires_at=expires_at,
+            )
+            for document_id in document_ids
+        ]

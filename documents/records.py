@@ -2,7 +2,7 @@
 the uploads no case took up."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
@@ -144,6 +144,22 @@ def forget_unattached(session: Session, store: BlobStore, before: datetime) -> i
         col(Document.case_id).is_(None), col(Document.created_at) < before
     )
     return forget(session, store, list(session.exec(query)))
+
+
+UNATTACHED_KEPT = timedelta(days=2)  # how long an upload no case took up is kept
+
+
+class Forgetting:
+    """The retention run's way to forget documents (store.retention.DocumentForgetting)."""
+
+    def __init__(self, store: BlobStore):
+        self.store = store
+
+    def case_documents(self, session: Session, case_id: str) -> int:
+        return forget_case_documents(session, self.store, case_id)
+
+    def unattached(self, session: Session, now: datetime) -> int:
+        return forget_unattached(session, self.store, now - UNATTACHED_KEPT)
 
 
 def forget_case_documents(session: Session, store: BlobStore, case_id: str) -> int:

@@ -12,3 +12,17 @@ class Text(BaseModel):
 
     zh: str
     en: str
+
+
+def from_joined(message: str) -> Text:
+    """A message the workflows write as one string (a case's or an item's reason, kept so in
+    their histories): "中文 / English", optionally followed by ": " and a detail in someone's
+    own words ("出生登记 被驳回 / Birth registration rejected: 材料不全"), which each language
+    keeps. A string without " / " is the same in both."""
+    zh, joined, en = message.partition(" / ")
+    if not joined:
+        return Text(zh=message, en=message)
+    en, colon, detail = en.partition(": ")
+    if not colon:
+        return Text(zh=zh, en=en)
+    return Text(zh=f"{zh}：{detail}", en=f"{en}: {detail}")

@@ -9,8 +9,17 @@ class BodyTooLarge(Exception):
     pass
 
 
+def _matches(template: str, path: str) -> bool:
+    """Whether `path` is `template`, where a `{}` segment stands for any one segment."""
+    wanted, given = template.split("/"), path.split("/")
+    return len(wanted) == len(given) and all(
+        w in ("{}", g) for w, g in zip(wanted, given, strict=True)
+    )
+
+
 class BodySizeLimit:
-    """`max_bytes` for every path but those of `larger` (path: its own limit, e.g. uploads)."""
+    """`max_bytes` for every path but those of `larger` (path: its own limit, e.g. uploads;
+    a `{}` segment of a path stands for any one, e.g. "/cases/{}/supplement")."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None):
         self.app = app
@@ -21,7 +30,11 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        max_bytes = self.larger.get(scope["path"], self.max_bytes)
+        path = scope["path"]
+        max_bytes = self.larger.get(path) or next(
+            (n for template, n in self.larger.items() if _matches(template, path)),
+            self.max_bytes,
+        )
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             await self._refuse(send, max_bytes)

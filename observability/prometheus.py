@@ -254,11 +254,21 @@ class RequestMetrics:
 
 def route_template(scope: Scope) -> str:
     """The template of the route that served the request (`/static/{path}` for a file of a
-    mount), `unmatched` when none did."""
-    route = scope.get("route")
+    mount), `unmatched` when none did.
+
+    A route of an included router knows its own path only (`/{case_id}`), not the
+    router's prefixes: those are the literal start of the path left of where the route's
+    pattern matches it (the project's prefixes hold no parameter)."""
+    route, path = scope.get("route"), scope.get("path", "")
     if isinstance(route, Mount):
         return f"{route.path}/{{path}}"
-    return getattr(route, "path", None) or RequestMetrics.UNMATCHED
+    pattern, own = getattr(route, "path_regex", None), getattr(route, "path", None)
+    if pattern is None or not own:
+        return RequestMetrics.UNMATCHED
+    for at in (i for i, char in enumerate(path) if char == "/"):
+        if pattern.fullmatch(path[at:]):
+            return path[:at] + own
+    return own
 
 
 def registry_for(engine: Engine, registry: CollectorRegistry | None = None) -> CollectorRegistry:

@@ -1,70 +1,23 @@
-"""Issued outputs as verifiable certificates: one row of `certificate` per output, with an
-unguessable code (128 random bits) that the certificate's QR code carries to /verify/{code}.
+"""Issued outputs as verifiable certificates: what the public page /verify/{code} says of
+the code a certificate's QR code carries (the rows are made and stamped revoked with the
+read model's item transitions, store/certificates.py).
 
 A certificate is valid while it is not revoked and its item is still done: an item undone
 later (compensated after a withdrawal, say) makes its certificates read "revoked" at once,
 even before `revoke_certificates` stamps them.
 """
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from catalog.loader import Catalog
 from domain.statuses import ItemStatus
 from domain.text import Text
-from store.models import Case, CaseItem, Certificate, utcnow
+from store.models import Case, CaseItem, Certificate
 
 CODE_PATTERN = r"^[A-Za-z0-9_-]{22}$"
-
-
-def new_code() -> str:
-    """128 random bits, URL-safe: 22 characters."""
-    return secrets.token_urlsafe(16)
-
-
-def issue_certificates(
-    session: Session, row: CaseItem, at: datetime | None = None
-) -> list[Certificate]:
-    """The certificates of every output the item issued, made once (those already there are
-    kept, with their codes); added to the caller's transaction."""
-    made = {
-        c.output: c
-        for c in session.exec(
-            select(Certificate).where(
-                Certificate.case_id == row.case_id, Certificate.item == row.item
-            )
-        )
-    }
-    for output in row.outputs:
-        if output not in made:
-            made[output] = Certificate(
-                code=new_code(),
-                case_id=row.case_id,
-                item=row.item,
-                output=output,
-                department=row.department,
-                issued_at=at or row.completed_at or utcnow(),
-            )
-            session.add(made[output])
-    return [made[output] for output in row.outputs]
-
-
-def revoke_certificates(session: Session, case_id: str, item: str, at: datetime) -> int:
-    """Stamp the item's certificates revoked (kept, never deleted); returns how many."""
-    rows = session.exec(
-        select(Certificate).where(
-            Certificate.case_id == case_id,
-            Certificate.item == item,
-            col(Certificate.revoked_at).is_(None),
-        )
-    ).all()
-    for certificate in rows:
-        certificate.revoked_at = at
-        session.add(certificate)
-    return len(rows)
 
 
 def output_label(catalog: Catalog, case: Case, item: str, output: str) -> Text:

@@ -2,10 +2,10 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Response, status
 from fastapi.concurrency import run_in_threadpool
 
-from cases import applicant, view
+from cases import applicant, paper, view
 from cases.models import CasePublic, SupplementCreate, WithdrawCreate
 from cases.submission import StartDeferred, record_submission, submit
 from routers.audit import AuditDep
@@ -19,12 +19,25 @@ from routers.deps import (
     identity_of,
     require,
 )
-from routers.responses import SIGNED_IN
+from routers.responses import SIGNED_IN, errors
 from routers.schemas import CaseCreate, ErrorResponse
 from store.models import Role, User
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=SIGNED_IN)
 Applicant = Annotated[User, Depends(require(Role.applicant))]
+CaseRef = Annotated[
+    str,
+    Path(
+        max_length=64,
+        description="The case's number (CQ-20261201-000042) or its id (a UUID)",
+        examples=["CQ-20261201-000042"],
+    ),
+]
+OutputCode = Annotated[str, Path(max_length=64, pattern="^[a-z0-9_]+$")]
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The PDF"},
+    **errors(404),
+}
 REJECTION_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "Unknown scenario"},
     202: {
@@ -52,7 +65,9 @@ async def create_case(
     # checked by `submit` (cases.submission.checked_key): blank or too long is a 400
     idempotency_key: Annotated[str | None, Header()] = None,
 ) -> CasePublic:
-    """Submit one unified form; the case runs as one durable workflow.
+    """Submit one unified form; the case runs as one durable workflow. `documents` hands in
+    the applicant's uploads (POST /api/v1/documents) as the materials they are. The answer
+    carries the case's `number`, accepted in every path instead of its id.
 
     With an `Idempotency-Key` header, repeating the request returns the same case (200)
     and never starts a second workflow. 202: the case is stored but Temporal did not answer
@@ -71,6 +86,7 @@ async def create_case(
             queues=settings.queues,
             registries=registries,
             identity=identity_of(user),
+            documents=body.documents,
         )
     except StartDeferred as deferred:
         case, created = deferred.case, deferred.created
@@ -90,19 +106,69 @@ def list_cases(user: CurrentUser, session: SessionDep, catalog: CatalogDep) -> l
     return view.list_cases(session, catalog, user)
 
 
-@router.get("/{case_id}", responses={404: {"model": ErrorResponse}})
+@router.get("/{case_ref}", responses={404: {"model": ErrorResponse}})
 def get_case(
-    case_id: str, user: CurrentUser, session: SessionDep, catalog: CatalogDep, audit: AuditDep
+    case_ref: CaseRef, user: CurrentUser, session: SessionDep, catalog: CatalogDep, audit: AuditDep
 ) -> CasePublic:
     """Status, each item's status and department, progress, outputs, measures (materials,
     one-by-one days vs actual, applicant vs department time, breaches) and messages.
     Each view is recorded in the audit trail (case.view)."""
-    with audit.watched(user, "case.view", "case", case_id):
-        return view.visible_case(session, catalog, case_id, user)
+    with audit.watched(user, "case.view", "case", view.case_id_of(session, case_ref)):
+        return view.visible_case(session, catalog, case_ref, user)
+
+
+def pdf_response(pdf: bytes, name: str) -> Response:
+    """A PDF shown in the browser, saved as `name`; never kept by a shared cache."""
+    headers = {
+        "Content-Disposition": f'inline; filename="{name}"',
+        "Cache-Control": "private, no-store",
+    }
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
+@router.get("/{case_ref}/receipt.pdf", response_class=Response, responses=PDF)
+async def receipt(
+    case_ref: CaseRef,
+    user: CurrentUser,
+    session: SessionDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    audit: AuditDep,
+) -> Response:
+    """The acceptance receipt (受理回执): the case number, each item with its department and
+    the date it is promised by, the materials received and a QR code to the case's page.
+    Recorded in the audit trail (case.receipt)."""
+    case_id = await run_in_threadpool(view.case_id_of, session, case_ref)
+    async with audit.awatched(user, "case.receipt", "case", case_id):
+        case, pdf = await paper.receipt_of(
+            session, catalog, case_ref, user, settings.resolved_public_url
+        )
+    return pdf_response(pdf, f"receipt-{case.number or case.id}.pdf")
+
+
+@router.get("/{case_ref}/certificates/{output}.pdf", response_class=Response, responses=PDF)
+async def certificate(
+    case_ref: CaseRef,
+    output: OutputCode,
+    user: Applicant,
+    session: SessionDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    audit: AuditDep,
+) -> Response:
+    """The electronic certificate (电子证照) of an output the applicant's case issued: its
+    number, holder, issuing department and date, and a QR code to /verify/{code}, the public
+    check. Recorded in the audit trail (case.certificate)."""
+    case_id = await run_in_threadpool(view.case_id_of, session, case_ref)
+    async with audit.awatched(user, "case.certificate", "case", case_id, detail=output):
+        case, pdf = await paper.certificate_of(
+            session, catalog, case_ref, output, user, settings.resolved_public_url
+        )
+    return pdf_response(pdf, f"certificate-{case.number or case.id}-{output}.pdf")
 
 
 @router.post(
-    "/{case_id}/supplement",
+    "/{case_ref}/supplement",
     status_code=204,
     responses={
         404: {"model": ErrorResponse},
@@ -111,7 +177,7 @@ def get_case(
     },
 )
 async def supplement(
-    case_id: str,
+    case_ref: CaseRef,
     body: SupplementCreate,
     user: Applicant,
     temporal: TemporalDep,
@@ -122,17 +188,18 @@ async def supplement(
 
     The corrected fields are validated with the same form model as the submission; the
     corrected form and the audit row (case.supplement) are written in one transaction.
+    `documents` hands in uploads (POST /api/v1/documents) as the materials asked.
     """
-    await applicant.supplement(audit, temporal, catalog, user, case_id, body)
+    await applicant.supplement(audit, temporal, catalog, user, case_ref, body)
 
 
 @router.post(
-    "/{case_id}/withdraw",
+    "/{case_ref}/withdraw",
     status_code=204,
     responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
 )
 async def withdraw(
-    case_id: str, body: WithdrawCreate, user: Applicant, temporal: TemporalDep, audit: AuditDep
+    case_ref: CaseRef, body: WithdrawCreate, user: Applicant, temporal: TemporalDep, audit: AuditDep
 ) -> None:
     """Withdraw a case before completion; what was done is undone (compensated)."""
-    await applicant.withdraw(audit, temporal, user, case_id, body)
+    await applicant.withdraw(audit, temporal, user, case_ref, body)

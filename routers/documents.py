@@ -116,7 +116,8 @@ def _upload(
     return public
 
 
-def _content(document: Document, data: bytes) -> Response:
+def content_response(document: Document, data: bytes) -> Response:
+    """The content as a download named by the document's (sanitized) name."""
     extension = BY_TYPE[document.content_type].extension
     disposition = (
         f"attachment; filename=\"document.{extension}\"; filename*=UTF-8''{quote(document.name)}"
@@ -144,7 +145,7 @@ def read_document(
     with audit.watched(user, "document.view", "document", document_id):
         document = _readable(session, catalog, document_id, user)
         data = get_opened(store_of(settings), sealed.keyring(), document.sha256)
-    return _content(document, data)
+    return content_response(document, data)
 
 
 def _readable(session: Session, catalog: Catalog, document_id: str, user: User) -> Document:
@@ -180,4 +181,4 @@ def document_by_link(
         if document is None:
             raise _no_such_document()
         data = get_opened(store_of(settings), ring, document.sha256)
-    return _content(document, data)
+    return content_response(document, data)

@@ -44,7 +44,8 @@ def api_error(
     headers: dict[str, str] | None = None,
 ) -> HTTPException:
     """A refusal in the project's error format, its message kept bilingual (`Text`) up to the
-    edge: the API answers both languages (api.py), a page shows the visitor's (web/common.py).
+    edge: the API answers both languages, or the one Accept-Language asks for
+    (middleware/language.py), a page shows the visitor's (web/common.py).
     `error` defaults to `http_<status>`."""
     body = ErrorResponse(error=error or f"http_{status}", message=message, problems=list(problems))
     return HTTPException(status, detail=body.model_dump(mode="json"), headers=headers)

@@ -15,7 +15,8 @@ class ErrorResponse(BaseModel):
     """Every 4xx (and 503): what is wrong, where, and how to fix it, in zh-CN and English.
 
     The messages stay `Text` from where the refusal is made (`routers.responses.api_error`)
-    to the edge: the API answers both languages, a page shows the visitor's."""
+    to the edge: the API answers both languages, or the one Accept-Language asks for
+    (middleware/language.py), a page shows the visitor's."""
 
     error: str
     message: Text
@@ -66,6 +67,12 @@ class ScenarioDetail(ScenarioSummary):
 class CaseCreate(BaseModel):
     scenario: str = Field(examples=["newborn"])
     form: dict[str, Any]
+    documents: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Material -> ids of the applicant's uploads (POST /api/v1/documents) "
+        "handed in as that material; each an upload of theirs that no other case uses.",
+        examples=[{"bank_card": ["0b6c1f9e-6a59-4e0e-9f35-1d2a3c4b5d6e"]}],
+    )
 
 
 class ClaimCreate(BaseModel):

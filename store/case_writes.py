@@ -14,6 +14,7 @@ from domain.records import CaseRecord, ItemRecord
 from domain.statuses import CaseStatus, EventKind, ItemStatus
 from domain.text import Text
 from reporting import rollups
+from store.certificates import issue_certificates, revoke_certificates
 from store.db import insert
 from store.models import CASE, ITEM, NOTIFICATION, Audience, Case, CaseEvent, CaseItem
 from store.notifications import messages_for
@@ -64,7 +65,8 @@ def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> ItemW
     Idempotent: the event is unique by (case, item, kind, workflow time), so a retried
     write finds it and changes nothing. Returns the write, or None for a repeated write.
     Four statements: the event, the case's items (with the case), the item's update and
-    the notifications.
+    the notifications (and the certificates of an item done with outputs, or their
+    revocation when it is compensated: store/certificates.py).
     """
     event = _new_event(session, record.case_id, record.item, record.event, record, record.actor)
     if event is None:
@@ -107,6 +109,10 @@ def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> ItemW
         .values(**values)
     )
     item = CaseItem(**{c.key: current[c.key] for c in ITEM_COLUMNS} | values)
+    if record.status is ItemStatus.done and record.outputs:
+        issue_certificates(session, item, record.at)
+    elif record.status is ItemStatus.compensated:
+        revoke_certificates(session, record.case_id, record.item, record.at)
     _notify(session, event, case, item, catalog.items[record.item].name, record.reason)
     return ItemWrite(event, case, item)
 

@@ -1,7 +1,7 @@
 """Who hears of which event, and what they are told (zh-CN first, English too)."""
 
 from domain.statuses import EventKind
-from domain.text import Text
+from domain.text import Text, from_joined
 from store.models import Audience
 
 # event -> (audience, zh template, en template); {item} and {reason} are filled in.
@@ -41,12 +41,12 @@ RULES: dict[EventKind, list[tuple[Audience, str, str]]] = {
 
 def messages_for(kind: EventKind, item: Text, reason: str | None) -> list[tuple[Audience, Text]]:
     """The notifications an event causes."""
+    why = from_joined(reason or "")
     return [
         (
             audience,
             Text(
-                zh=zh.format(item=item.zh, reason=reason or ""),
-                en=en.format(item=item.en, reason=reason or ""),
+                zh=zh.format(item=item.zh, reason=why.zh), en=en.format(item=item.en, reason=why.en)
             ),
         )
         for audience, zh, en in RULES.get(kind, [])

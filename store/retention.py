@@ -4,7 +4,9 @@ by stays.
 
 Erased: the case's form and free-text reason; each item's issued outputs, supplement request
 and reason text; the personal keys of the case's event details (outputs, reason, supplement);
-the text of its notifications; the simulated back-ends' ledger of its outputs.
+the text of its notifications; the simulated back-ends' ledger of its outputs; its documents
+(rows and sealed blobs, documents/records.py). Uploads that no case took up are forgotten by
+each run too.
 Kept: statuses, dates, materials and time figures, breaches, reason codes, who decided
 (staff names), the event log's kinds and times, the dashboard's rollups (which never held
 personal data) and the audit trail (which must be kept and cannot be changed).
@@ -17,7 +19,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -53,6 +55,16 @@ log = logging.getLogger(__name__)
 class RetentionReport:
     cutoff: datetime
     erased: int
+    documents: int = 0  # documents forgotten: of erased cases, and uploads no case took up
+
+
+class DocumentForgetting(Protocol):
+    """How a run forgets documents (documents/records.py, above this layer): each commits
+    its rows' deletion, then deletes the blobs no row names any more; returns how many."""
+
+    def case_documents(self, session: Session, case_id: str) -> int: ...
+
+    def unattached(self, session: Session, now: datetime) -> int: ...
 
 
 def period_of(settings: Settings) -> timedelta:
@@ -109,15 +121,20 @@ def _erase(session: Session, case_ids: list[str], now: datetime) -> None:
 
 
 def run_retention(
-    engine: Engine, period: timedelta, now: datetime | None = None
+    engine: Engine,
+    period: timedelta,
+    now: datetime | None = None,
+    documents: DocumentForgetting | None = None,
 ) -> RetentionReport:
-    """Erase the personal data of every case closed longer than `period` before `now`.
+    """Erase the personal data of every case closed longer than `period` before `now`, and
+    (with `documents`) forget their documents and the uploads no case took up.
 
-    Batches of cases, each in its own transaction with its audit row; a run that finds none
-    records "0 cases"."""
+    Batches of cases, each in its own transaction with its audit row and the deletion of
+    its documents' rows (their blobs go right after); a run that finds none records
+    "0 cases"."""
     now = now or utcnow()
     cutoff = now - period
-    erased = 0
+    erased = forgotten = 0
     while True:
         with Session(engine) as session:
             case_ids = _due(session, cutoff)
@@ -131,19 +148,30 @@ def run_retention(
                     object_type="case",
                     detail=f"{len(case_ids)} cases",
                 )
+            if documents is not None:  # each commits the batch so far, then deletes blobs
+                forgotten += sum(documents.case_documents(session, c) for c in case_ids)
             session.commit()
         erased += len(case_ids)
         if len(case_ids) < BATCH:
-            return RetentionReport(cutoff, erased)
+            break
+    if documents is not None:
+        with Session(engine) as session:
+            forgotten += documents.unattached(session, now)
+    return RetentionReport(cutoff, erased, forgotten)
 
 
-async def run_daily(engine: Engine, period: timedelta, every: float = DAY_SECONDS) -> None:
+async def run_daily(
+    engine: Engine,
+    period: timedelta,
+    documents: DocumentForgetting | None = None,
+    every: float = DAY_SECONDS,
+) -> None:
     """The workflow worker's schedule: a run at start, then one a day. A failed run is
     logged and tried again the next day; several workers running it at once erase each case
     once (erased_at, and skip-locked batches on PostgreSQL)."""
     while True:
         try:
-            report = await asyncio.to_thread(run_retention, engine, period)
+            report = await asyncio.to_thread(run_retention, engine, period, None, documents)
             log.info("retention: erased the personal data of %d cases", report.erased)
         except Exception:  # noqa: BLE001 - the worker goes on; the next run catches up
             log.exception("retention run failed; the next one is in %.0f s", every)

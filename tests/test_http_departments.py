@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PORTS = range(18700, 18800)
 SIMULATED = ("human-resources", "medical-insurance", "tax")
 REVIEWED_ITEM = "household_registration"  # public security's, approved by its clerk
-pytestmark = pytest.mark.timeout(150)
+pytestmark = pytest.mark.timeout(180)
 
 
 class DepartmentSystem:
@@ -81,7 +81,7 @@ class DepartmentSystem:
                 stdout=out,
                 stderr=out,
             )
-        await wait_until(self.serving, 30, 0.1, what=f"the {self.department} system")
+        await wait_until(self.serving, 60, 0.1, what=f"the {self.department} system")
 
     async def serving(self) -> bool:
         assert self.process is not None
@@ -130,7 +130,7 @@ def activities_of(department: str) -> set[str]:
     return {i.activity for i in get_catalog().items.values() if i.department == department}
 
 
-def call_in_flight(client: Client, case_id: str, department: str) -> Callable[[], Awaitable]:
+def call_in_flight(client: Client, case_id: str, department: str) -> Callable[[], Awaitable[bool]]:
     """Whether a worker has started a call of the case to `department` and not finished it."""
 
     async def in_flight() -> bool:
@@ -187,21 +187,28 @@ async def test_newborn_case_with_two_departments_systems_over_http(
 ) -> None:
     client = dev_env.client
     settings = fault_settings(tmp_path)
-    health = DepartmentSystem("health", tmp_path, latency_ms=1500)
-    police = DepartmentSystem("public-security", tmp_path, latency_ms=1000)
+    # Slow systems: a call lasts long enough for the test to see it in flight and cut it.
+    health = DepartmentSystem("health", tmp_path, latency_ms=2000)
+    police = DepartmentSystem("public-security", tmp_path, latency_ms=2000)
     env = {
         **process_env(settings, client.service_client.config.target_host),
         **http_adapters(police, health),
+        # A system slow to start again on a busy machine may fail the five calls that open the
+        # circuit; its default 30 s would then stretch the test.
+        "BREAKER_RESET_S": "5",
     }
     log = tmp_path / "workers.log"
-    health_worker = WorkerProcess(env, log, "--department", "health")
-    workers = [
-        WorkerProcess(env, log, "--workflows-only"),
-        WorkerProcess(env, log, *(f"--department={d}" for d in ("public-security", *SIMULATED))),
-        health_worker,
-    ]
+    workers: list[WorkerProcess] = []
     try:
         await asyncio.gather(health.start(), police.start())
+        health_worker = WorkerProcess(env, log, "--department", "health")
+        workers += [
+            WorkerProcess(env, log, "--workflows-only"),
+            WorkerProcess(
+                env, log, *(f"--department={d}" for d in ("public-security", *SIMULATED))
+            ),
+            health_worker,
+        ]
         with read_model(settings) as engine:
             with Session(engine) as session:
                 applicant = add_user(session, unique("applicant"), "pw", Role.applicant)

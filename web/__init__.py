@@ -3,14 +3,15 @@
 Applicants: the scenario list, the notice (HTML and PDF), the unified form and their cases.
 Departments: the inbox and the task pages. Managers: the reform dashboard and SLA traces.
 Pages call the same functions as the JSON API (submission, compiled forms, prefill, task
-queries, workflow updates); see docs/web.md.
+queries, workflow updates); see docs/web.md. Anyone: /verify/{code}, the check of an
+electronic certificate (docs/documents.md).
 """
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from web import applicant, audit, auth, inbox, manager, notice
+from web import applicant, audit, auth, inbox, manager, notice, verify
 from web.common import (
     HERE,
     LoginRequired,
@@ -27,6 +28,7 @@ ROUTERS = (
     inbox.router,
     manager.router,
     audit.router,
+    verify.router,  # /verify/{code}: the public certificate check
 )
 
 

@@ -14,20 +14,22 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlmodel import select
 from starlette.datastructures import FormData
 
-from cases import applicant, view
+from cases import applicant, paper, view
 from cases.errors import CaseError, NotFound
 from cases.models import CasePublic, SupplementCreate, WithdrawCreate
 from cases.submission import StartDeferred, SubmissionRejected, record_submission, submit
 from catalog.loader import Catalog
 from catalog.models import Audience, Scenario
-from catalog.reform import reform_figures
+from catalog.reform import material_sources, reform_figures
 from domain.text import Text
 from forms.messages import Problem, problems_from
 from forms.prefill import prefill
 from forms.unified import CompiledForm, compile_form
 from routers.audit import Auditor
+from routers.cases import pdf_response
 from routers.deps import (
     CatalogDep,
     CookieUser,
@@ -38,9 +40,10 @@ from routers.deps import (
     identity_of,
 )
 from routers.errors import status_of
-from store.models import Case, User
+from store.models import Case, Certificate, User
 from web.common import AnyUser, Applicant, not_found, redirect, render
 from web.fields import by_field, form_sections, read_form
+from web.uploads import FILE_PREFIX, kept_documents, uploaded
 
 router = APIRouter(include_in_schema=False)
 
@@ -76,12 +79,14 @@ def _form_page(
     asked: list[str],
     key: str,
     problems: list[Problem] | None = None,
+    kept: dict[str, list[tuple[str, str]]] | None = None,
 ) -> Response:
     form = compile_form(scenario.code, scenario.version, catalog)
     sections = form_sections(catalog, form, values, problems or [], sources)
     drawn = {f.code for s in sections for f in s.fields}
     located, general = by_field(problems or [])
     general += [p for code, p in located.items() if code not in drawn]
+    general = [p for p in general if not p.loc.startswith(FILE_PREFIX)]  # at their input
     context = {
         "scenario": scenario,
         "sections": sections,
@@ -90,6 +95,9 @@ def _form_page(
         "key": key,
         "fetched": [catalog.materials[m].name for m in fetched],
         "asked": [catalog.materials[m].name for m in asked],
+        # a file input per material asked, with the files kept from an earlier post
+        "uploads": [(m, catalog.materials[m].name, (kept or {}).get(m, [])) for m in asked],
+        **_file_context(request, problems or []),
     }
     return render(request, "apply.html", context, 422 if problems else 200, user)
 
@@ -133,7 +141,8 @@ async def apply(
     settings: SettingsDep,
     registries: RegistriesDep,
 ) -> Response:
-    """Submit the form like POST /api/v1/cases: every problem is shown at its field."""
+    """Submit the form like POST /api/v1/cases: every problem is shown at its field. The
+    files of the materials asked are stored as uploads and handed in with the form."""
     scenario = _scenario(catalog, code)
     posted = await request.form()
     form: CompiledForm = compile_form(scenario.code, scenario.version, catalog)
@@ -142,8 +151,14 @@ async def apply(
     # repeated submission (a double click, a reload, a browser retry) the same case.
     key = str(posted.get("idempotency_key") or "")[:128] or None
     flash = "submitted"
+    spec = catalog.spec(scenario.code, scenario.version)
+    assert spec is not None
+    materials = list(material_sources(catalog, spec))  # the page asks for some of them
+    documents, refused = await uploaded(request, session, settings, user, posted, materials)
     try:
         assert user.id is not None
+        if refused:
+            raise SubmissionRejected(refused)
         case, created = await submit(
             session,
             temporal,
@@ -155,10 +170,12 @@ async def apply(
             queues=settings.queues,
             registries=registries,
             identity=identity_of(user),
+            documents=documents,
         )
     except StartDeferred as deferred:  # stored; the reconciler starts it within seconds
         case, created, flash = deferred.case, deferred.created, "queued"
     except SubmissionRejected as exc:
+        kept = await run_in_threadpool(kept_documents, session, user, documents)
         found = await _prefilled(catalog, scenario, registries, user)
         return _form_page(
             request,
@@ -172,10 +189,20 @@ async def apply(
             # the same key while the form is corrected; a new one once the key was the problem
             key=key if key and exc.status_code == 422 else uuid.uuid4().hex,
             problems=exc.problems,
+            kept=kept,
         )
-    case_id = case.id
+    case_id, ref = case.id, case.number or case.id
     await run_in_threadpool(record_submission, Auditor(request, session), user, case_id, created)
-    return redirect(f"/cases/{case_id}?msg={flash}")
+    return redirect(f"/cases/{ref}?msg={flash}")
+
+
+def _file_context(request: Request, problems: list[Problem]) -> dict[str, Any]:
+    """What a page's file inputs show: the size limit, and the problems of refused files."""
+    max_bytes = request.app.state.settings.document_max_bytes
+    return {
+        "max_mib": f"{max_bytes / 1024 / 1024:.1f}".removesuffix(".0"),
+        "file_problems": {p.loc: p for p in problems if p.loc.startswith(FILE_PREFIX)},
+    }
 
 
 def _raw(posted: FormData) -> dict[str, Any]:
@@ -218,11 +245,13 @@ def _case_page(
     message: Any = None,
     status_code: int = 200,
 ) -> Response:
-    with Auditor(request, session).watched(user, "case.view", "case", case_id):
+    with Auditor(request, session).watched(
+        user, "case.view", "case", view.case_id_of(session, case_id)
+    ):
         case = _visible(session, catalog, case_id, user)
     context = _case_view(catalog, case)
     form = compile_form(case.scenario, case.scenario_version, catalog)
-    stored = session.get(Case, case_id)
+    stored = session.get(Case, case.id)
     assert stored is not None
     supplements = []
     for item in case.items:
@@ -238,13 +267,63 @@ def _case_page(
                 ),
             }
         )
+    own = stored.applicant_id == user.id
+    certified = session.exec(select(Certificate.output).where(Certificate.case_id == case.id))
     context.update(
         supplements=supplements,
         problems=problems or [],
         message=message,
         can_withdraw=case.status.value in ("submitted", "running"),
+        ref=case.number or case.id,
+        certified=set(certified) if own else set(),
+        **_file_context(request, problems or []),
     )
     return render(request, "case.html", context, status_code, user)
+
+
+@router.get("/cases/{case_id}/receipt.pdf")
+async def receipt(
+    case_id: str,
+    request: Request,
+    user: AnyUser,
+    session: SessionDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+) -> Response:
+    """The acceptance receipt, as GET /api/v1/cases/{ref}/receipt.pdf answers it."""
+    audit = Auditor(request, session)
+    audited = await run_in_threadpool(view.case_id_of, session, case_id)
+    try:
+        async with audit.awatched(user, "case.receipt", "case", audited):
+            case, pdf = await paper.receipt_of(
+                session, catalog, case_id, user, settings.resolved_public_url
+            )
+    except NotFound:
+        raise not_found() from None
+    return pdf_response(pdf, f"receipt-{case.number or case.id}.pdf")
+
+
+@router.get("/cases/{case_id}/certificates/{output}.pdf")
+async def certificate(
+    case_id: str,
+    output: str,
+    request: Request,
+    user: Applicant,
+    session: SessionDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+) -> Response:
+    """An issued output's certificate, as GET /api/v1/cases/{ref}/certificates/{output}.pdf."""
+    audit = Auditor(request, session)
+    audited = await run_in_threadpool(view.case_id_of, session, case_id)
+    try:
+        async with audit.awatched(user, "case.certificate", "case", audited, detail=output):
+            case, pdf = await paper.certificate_of(
+                session, catalog, case_id, output, user, settings.resolved_public_url
+            )
+    except NotFound:
+        raise not_found() from None
+    return pdf_response(pdf, f"certificate-{case.number or case.id}-{output}.pdf")
 
 
 @router.get("/cases/{case_id}")
@@ -264,20 +343,28 @@ async def supplement(
     session: SessionDep,
     temporal: TemporalDep,
     catalog: CatalogDep,
+    settings: SettingsDep,
 ) -> Response:
-    """Answer a supplement request exactly as POST /api/v1/cases/{id}/supplement does."""
+    """Answer a supplement request exactly as POST /api/v1/cases/{id}/supplement does: a
+    file per material asked, stored as an upload and handed in with the answer."""
     posted = await request.form()
     item = str(posted.get("item") or "")
     case = await run_in_threadpool(_visible, session, catalog, case_id, user)
     asked = next((i.supplement for i in case.items if i.code == item and i.supplement), {})
     form = compile_form(case.scenario, case.scenario_version, catalog)
+    documents, refused = await uploaded(
+        request, session, settings, user, posted, list(asked.get("materials", []))
+    )
     body = SupplementCreate(
         item=item,
         fields=read_form(form, posted, only=asked.get("fields", [])),
-        materials=[str(m) for m in posted.getlist("materials")],
+        materials=list(documents),
+        documents=documents,
     )
     again = partial(_case_page, request, user, session, catalog, case_id)
     try:
+        if refused:
+            raise SubmissionRejected(refused)
         audit = Auditor(request, session)
         await applicant.supplement(audit, temporal, catalog, user, case_id, body)
     except SubmissionRejected as exc:
@@ -286,7 +373,7 @@ async def supplement(
         )
     except CaseError as exc:
         return await run_in_threadpool(again, message=exc.message, status_code=status_of(exc))
-    return redirect(f"/cases/{case_id}?msg=supplemented")
+    return redirect(f"/cases/{case.number or case.id}?msg=supplemented")
 
 
 @router.post("/cases/{case_id}/withdraw")
@@ -301,7 +388,7 @@ async def withdraw(
     """Withdraw the case as POST /api/v1/cases/{id}/withdraw does."""
     posted = await request.form()
     reason = str(posted.get("reason") or "").strip()[:500] or "-"
-    await run_in_threadpool(_visible, session, catalog, case_id, user)
+    case = await run_in_threadpool(_visible, session, catalog, case_id, user)
     try:
         body = WithdrawCreate(reason=reason)
         await applicant.withdraw(Auditor(request, session), temporal, user, case_id, body)
@@ -316,7 +403,7 @@ async def withdraw(
         )
         again = partial(_case_page, request, user, session, catalog, case_id)
         return await run_in_threadpool(again, message=message, status_code=422)
-    return redirect(f"/cases/{case_id}?msg=withdrawn")
+    return redirect(f"/cases/{case.number or case.id}?msg=withdrawn")
 
 
 def _visible(session: SessionDep, catalog: Catalog, case_id: str, user: User) -> CasePublic:

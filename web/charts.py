@@ -36,7 +36,7 @@ class Bar:
 @dataclass
 class Group:
     """Bars drawn together under one label (e.g. a scenario's baseline, median and p90);
-    a long label wraps to a second line, a sublabel (a department) goes under it."""
+    a long label wraps (three lines at most), a sublabel (a department) goes under it."""
 
     label: str
     bars: list[Bar]
@@ -158,7 +158,7 @@ def _legend(
     return y + 18
 
 
-LINE = 14  # px between the lines of a wrapped label
+LINE = 15  # px between the lines of a wrapped label
 NARROW = frozenset("iIjl.,:;'|!()[] ")
 WIDE = frozenset("mwMW@%")
 
@@ -210,7 +210,7 @@ def _first_line(text: str, room: float) -> str:
     return line.rstrip()
 
 
-def wrap(text: str, room: float, max_lines: int = 2) -> tuple[list[str], bool]:
+def wrap(text: str, room: float, max_lines: int = 3) -> tuple[list[str], bool]:
     """`text` in lines of about `room` px, and whether they hold all of it (else the last
     line ends with an ellipsis)."""
     lines: list[str] = []
@@ -226,8 +226,8 @@ def wrap(text: str, room: float, max_lines: int = 2) -> tuple[list[str], bool]:
 
 
 def _lines(x: float, y: float, text: str, room: float, cls: str) -> str:
-    """A label wrapped to two lines from (x, y) down, the whole text its tooltip when it
-    was cut."""
+    """A label wrapped to three lines at most from (x, y) down, the whole text its tooltip
+    when it was cut."""
     lines, whole = wrap(text, room)
     body = "".join(_text(x, y + i * LINE, line, cls) for i, line in enumerate(lines))
     tip = "" if whole else f"<title>{escape(text)}</title>"

@@ -2,7 +2,6 @@
 language, the signed-in browser user, and the error pages."""
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -12,16 +11,31 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from catalog.calendar import CHINA_TZ
-from domain.text import Text
+from domain.text import Text, from_joined
 from routers.deps import CookieUser
 from routers.schemas import ErrorResponse
 from store.models import Role, User
 from web import csrf
-from web.i18n import LANG_COOKIE, MESSAGES, both, lang_of, pick, translate
+from web.i18n import (
+    LANG_COOKIE,
+    both,
+    catalog,
+    days,
+    gettext,
+    lang_of,
+    local_time,
+    ngettext,
+    number,
+    pick,
+    translate,
+)
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+# Jinja2's i18n: `{% trans %}` and `_()` call the page's gettext/ngettext (`in_language`),
+# new style (values as keywords, escaped by the function)
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.newstyle_gettext = True  # type: ignore[attr-defined]
 STAFF = (Role.clerk, Role.supervisor)
 
 
@@ -50,19 +64,20 @@ def refusal(exc: HTTPException) -> Text:
     return Text(zh=str(exc.detail), en=str(exc.detail))
 
 
-def local_time(value: datetime | None, with_time: bool = True) -> str:
-    """A timestamp in China time (the service's calendar), as the pages show it."""
-    if value is None:
-        return "—"
-    return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
-
-
-def days(value: float | None) -> str:
-    """Working days with one decimal, without a trailing .0."""
-    if value is None:
-        return "—"
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+def in_language(lang: str) -> dict[str, Any]:
+    """What every template gets to write in `lang`: its messages, a `Text`'s side, and
+    numbers and dates as Babel writes them in that language."""
+    return {
+        "lang": lang,
+        "t": gettext(lang),
+        "gettext": gettext(lang),
+        "ngettext": ngettext(lang),
+        "tx": lambda text: pick(text, lang),
+        "local_time": lambda value, with_time=True: local_time(value, with_time, lang),
+        "days": lambda value: days(value, lang),
+        "number": lambda value: number(value, lang),
+        "reason": from_joined,  # a workflow's "中文 / English: detail" reason, as a Text
+    }
 
 
 def render(
@@ -76,14 +91,10 @@ def render(
     lang = lang_of(request)
     flash = f"flash.{request.query_params.get('msg')}"
     page: dict[str, Any] = {
-        "lang": lang,
+        **in_language(lang),
         "user": user,
-        "t": lambda key, **values: translate(lang, key, **values),
-        "tx": lambda text: pick(text, lang),
-        "local_time": local_time,
-        "days": days,
         "path": request.url.path,
-        "flash": translate(lang, flash) if flash in MESSAGES else None,
+        "flash": translate(lang, flash) if flash in catalog(lang) else None,
         "lang_url": lambda code: _with_lang(request, code),
         "Role": Role,
         "csrf_field": csrf.CSRF_FIELD,
@@ -105,14 +116,7 @@ def _with_lang(request: Request, code: str) -> str:
 
 def render_text(template: str, lang: str, context: dict[str, Any]) -> str:
     """Render a template to a string (the notice PDF), outside of a request."""
-    page = {
-        "lang": lang,
-        "t": lambda key, **values: translate(lang, key, **values),
-        "tx": lambda text: pick(text, lang),
-        "local_time": local_time,
-        "days": days,
-        **context,
-    }
+    page = {**in_language(lang), **context}
     return templates.get_template(template).render(page)
 
 

@@ -13,6 +13,7 @@ calls `both("key", ...)` and gets a `Text`. The page's language is `?lang=en|zh`
 a cookie), else the cookie, else zh-CN.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -23,8 +24,9 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import parse_pattern
 from fastapi import Request
+from markupsafe import Markup, escape
 
 from catalog.calendar import CHINA_TZ
 from domain.text import Text
@@ -34,7 +36,7 @@ LANG_COOKIE = "onego_lang"
 LOCALES = {"zh": "zh_CN", "en": "en"}  # a page's language -> its Babel locale and catalog
 LOCALE_DIR = Path(__file__).parent / "locale"
 # The numbers of the pages: counts, and working days to one decimal ("2.5", "3").
-NUMBER_FORMAT = "#,##0.#"
+NUMBER_FORMAT = parse_pattern("#,##0.#")
 # CLDR's order of plural categories: a catalog's msgstr[i] follows it (Babel writes the
 # Plural-Forms header of a catalog the same way).
 PLURAL_ORDER = ("zero", "one", "two", "few", "many", "other")
@@ -67,6 +69,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The date must lie between {first} and {last}",
     ),
     "trace.list": ("各事项", "Items"),
+    # documents, receipts and certificates (issue 13: docs/documents.md)
+    "form.materials_legend": ("上传材料", "Upload materials"),
+    "form.materials_hint": (
+        "PDF、JPEG 或 PNG，每份不超过 {mib} MiB；按文件内容识别类型。",
+        "PDF, JPEG or PNG, at most {mib} MiB each; the kind is told by the content.",
+    ),
+    "form.material_kept": ("已上传：{name}", "Uploaded: {name}"),
+    "case.supplement_file": ("补交材料：{name}", "Hand in: {name}"),
+    "case.receipt": ("受理回执（PDF）", "Acceptance receipt (PDF)"),
+    "case.receipt_hint": (
+        "请保存受理回执：凭办件编号可查询进度。",
+        "Keep the acceptance receipt: the case number finds your case.",
+    ),
+    "case.certificate": ("电子证照（PDF）", "Electronic certificate (PDF)"),
+    "cases.number": ("办件编号", "Case number"),
+    "task.documents": ("申请人提交的文件", "Documents handed in"),
+    "task.document_supplement": ("补正", "supplement"),
 }
 
 
@@ -97,7 +116,7 @@ def lang_of(request: Request) -> str:
 
 def number(value: float | Decimal, lang: str) -> str:
     """A count or a number of working days as `lang` writes it (one decimal at most)."""
-    return format_decimal(value, format=NUMBER_FORMAT, locale=locale_of(lang))
+    return NUMBER_FORMAT.apply(value, locale_of(lang))
 
 
 def days(value: float | None, lang: str = "zh") -> str:
@@ -105,11 +124,13 @@ def days(value: float | None, lang: str = "zh") -> str:
     return "—" if value is None else number(value, lang)
 
 
-def local_time(value: datetime | None, with_time: bool = True, lang: str = "zh") -> str:
-    """A timestamp in China time (the service's calendar), as `lang` writes a date and a
-    24-hour time: "2026年12月7日 20:24", "Dec 7, 2026, 20:24"."""
+def local_time(value: datetime | str | None, with_time: bool = True, lang: str = "zh") -> str:
+    """A timestamp (or its ISO text) in China time (the service's calendar), as `lang` writes
+    a date and a 24-hour time: "2026年12月7日 20:24", "Dec 7, 2026, 20:24"."""
     if value is None:
         return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     local, locale = value.astimezone(CHINA_TZ), locale_of(lang)
     day = format_date(local, "medium", locale=locale)
     if not with_time:
@@ -118,12 +139,17 @@ def local_time(value: datetime | None, with_time: bool = True, lang: str = "zh")
     return str(locale.datetime_formats["medium"]).format(time, day)
 
 
+@cache
+def _plural_forms(lang: str) -> list[str]:
+    """The plural categories of `lang`, in the order of a catalog's msgstr[i]."""
+    tags = locale_of(lang).plural_form.tags
+    return [tag for tag in PLURAL_ORDER if tag in tags or tag == "other"]
+
+
 def _plural_index(lang: str, count: float | Decimal) -> int:
-    """Which msgstr of a plural message fits `count`, as shown (one decimal): CLDR's rule."""
-    shown = Decimal(number(count, "en").replace(",", ""))
-    rule = locale_of(lang).plural_form
-    forms = [tag for tag in PLURAL_ORDER if tag in rule.tags or tag == "other"]
-    return forms.index(rule(shown))
+    """Which msgstr of a plural message fits `count` as shown (one decimal): CLDR's rule."""
+    shown = round(Decimal(str(count)), 1).normalize()
+    return _plural_forms(lang).index(locale_of(lang).plural_form(shown))
 
 
 def translate(lang: str, key: str, **values: Any) -> str:
@@ -132,9 +158,9 @@ def translate(lang: str, key: str, **values: Any) -> str:
     message = catalog(lang)[key]
     if message is None:
         raise KeyError(key)
-    text = message.string
-    if message.pluralizable:
-        text = text[_plural_index(lang, values["count"])]
+    forms = message.string or ""
+    # a plural message has one msgstr per plural form of the language
+    text = forms if isinstance(forms, str) else forms[_plural_index(lang, values["count"])]
     shown = {
         name: number(value, lang)
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool)
@@ -144,15 +170,22 @@ def translate(lang: str, key: str, **values: Any) -> str:
     return text.format(**shown) if shown else text
 
 
-def gettext(lang: str) -> Any:
-    """`t()` of a page in `lang`: Jinja2's i18n `gettext` (new style, values as keywords)."""
-    return lambda key, **values: translate(lang, key, **values)
+def _markup(lang: str, key: str, values: dict[str, Any]) -> Markup:
+    """A message for a template: the catalog's text trusted, the values escaped (as Jinja2's
+    own new-style gettext does), so a value that is already markup is not escaped twice."""
+    escaped = {name: escape(v) if isinstance(v, str) else v for name, v in values.items()}
+    return Markup(translate(lang, key, **escaped))
 
 
-def ngettext(lang: str) -> Any:
+def gettext(lang: str) -> Callable[..., Markup]:
+    """`t()` of a page in `lang`, also Jinja2's i18n `gettext` (values as keywords)."""
+    return lambda key, **values: _markup(lang, key, values)
+
+
+def ngettext(lang: str) -> Callable[..., Markup]:
     """Jinja2's i18n `ngettext` of a page in `lang` (`{% trans count=n %}`): the singular
-    msgid is the key; `num` is the count."""
-    return lambda key, _plural, num, **values: translate(lang, key, **{"count": num, **values})
+    msgid is the key, `num` the count."""
+    return lambda key, _plural, num, **values: _markup(lang, key, {"count": num, **values})
 
 
 def both(key: str, **values: Any) -> Text:

@@ -22,12 +22,16 @@ from cases.models import DecisionCreate
 from cases.tasks import TaskStatus, department_task, department_tasks
 from catalog.loader import Catalog
 from catalog.models import FieldType
+from documents.records import readable
+from documents.vault import get_opened, store_of
 from domain.text import Text
 from forms.messages import problems_from
 from middleware.bounds import RowId
 from routers.audit import Auditor
-from routers.deps import CatalogDep, SessionDep, TemporalDep
+from routers.deps import CatalogDep, SessionDep, SettingsDep, TemporalDep
+from routers.documents import content_response
 from routers.errors import status_of
+from store import sealed
 from store.models import Audience, Case, CaseItem, Notification, Role, User
 from web.common import STAFF, Staff, not_found, redirect, render
 from web.i18n import LANGS, both, translate
@@ -58,6 +62,12 @@ def _notifications(session: SessionDep, user: User) -> list[Notification]:
     return list(session.exec(query))
 
 
+def _numbers(session: SessionDep, case_ids: set[str]) -> dict[str, str]:
+    """The numbers of these cases (those that have one)."""
+    query = select(Case.id, Case.number).where(col(Case.id).in_(case_ids))
+    return {case_id: number for case_id, number in session.exec(query) if number}
+
+
 def _staff(session: SessionDep, department: str) -> list[User]:
     query = select(User).where(
         User.department == department, col(User.role).in_(STAFF), col(User.disabled).is_(False)
@@ -77,12 +87,14 @@ def inbox(
     backlog by holder, the overdue tasks and can assign tasks."""
     department = user.department or ""
     tasks = department_tasks(session, catalog, department, status, limit=500)
+    notifications = _notifications(session, user)
     context: dict[str, Any] = {
         "department": _department_name(catalog, user),
         "tasks": tasks,
         "tab": status,
         "tabs": TABS,
-        "notifications": _notifications(session, user),
+        "notifications": notifications,
+        "numbers": _numbers(session, {n.case_id for n in notifications}),
     }
     if user.role is Role.supervisor:
         backlog = department_tasks(session, catalog, department, "open", limit=500)
@@ -154,6 +166,30 @@ def task_page(
 ) -> Response:
     """One task: the case data its item needs and nothing more, and the decision forms."""
     return _task_page(request, user, session, catalog, task_id)
+
+
+@router.get("/inbox/tasks/{task_id}/documents/{document_id}")
+def task_document(
+    task_id: RowId,
+    document_id: str,
+    request: Request,
+    user: Staff,
+    session: SessionDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+) -> Response:
+    """A document the task's item reviews (the task page lists them), as GET
+    /api/v1/documents/{id} answers it; recorded in the audit trail (document.view)."""
+    with Auditor(request, session).watched(user, "document.view", "document", document_id):
+        try:
+            task = department_task(session, catalog, task_id, user.department)
+        except NotFound:
+            raise not_found() from None
+        document = readable(session, catalog, document_id, user)
+        if document is None or document_id not in {d.id for d in task.documents}:
+            raise not_found()
+        data = get_opened(store_of(settings), sealed.keyring(), document.sha256)
+    return content_response(document, data)
 
 
 def _own_row(session: SessionDep, task_id: int, user: User) -> CaseItem:

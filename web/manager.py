@@ -28,6 +28,7 @@ from routers.audit import Auditor
 from routers.deps import CatalogDep, SessionDep
 from routers.metrics import MAX_DAYS, known_scenario, period_of
 from routers.schemas import ErrorResponse
+from store.case_numbers import resolve_case_ref
 from store.models import Role, User
 from web import charts
 from web.common import PageError, days, local_time, redirect, refusal, render, signed_in
@@ -188,16 +189,19 @@ def find_trace(user: Manager, case: str = "") -> Response:
 def trace_page(
     case_id: str, request: Request, user: Manager, session: SessionDep, catalog: CatalogDep
 ) -> Response:
-    """One case's SLA trace: a Gantt of its items across departments (a list of them on a
-    narrow screen)."""
+    """One case's SLA trace (by its number or id): a Gantt of its items across departments
+    (a list of them on a narrow screen)."""
+    case = resolve_case_ref(session, case_id)
+    case_id = case.id if case else case_id
     with Auditor(request, session).watched(user, "trace.view", "case", case_id):
-        trace = case_trace(session, case_id, catalog)
+        trace = case_trace(session, case_id, catalog) if case else None
         if trace is None:
             raise PageError(404, Text(zh="没有该办件", en="There is no such case"))
     lang = lang_of(request)
     rows = _gantt_rows(trace, lang)
     context = {
         "trace": trace,
+        "number": case.number if case else None,
         "gantt": _gantt(trace, rows, catalog, lang),
         # the narrow screen's list: each item with its note and its bar on the case's time
         "listed": list(

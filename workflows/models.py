@@ -21,6 +21,9 @@ class ScenarioInput(BaseModel):
     submitted_at: datetime
     calendar: WorkCalendar = Field(default_factory=WorkCalendar)
     review: ReviewPolicy = Field(default_factory=ReviewPolicy)
+    documents: dict[str, list[str]] = Field(
+        default_factory=dict, description="Material -> ids of the documents handed in with it."
+    )
 
 
 class ScenarioResult(BaseModel):
@@ -98,6 +101,9 @@ class SupplementInput(BaseModel):
     item: str
     fields: dict[str, Any] = Field(default_factory=dict)
     materials: list[str] = Field(default_factory=list)
+    documents: dict[str, list[str]] = Field(
+        default_factory=dict, description="Material -> ids of the documents handed in with it."
+    )
     actor: Actor | None = None
 
 
@@ -139,6 +145,10 @@ class ItemRequest(BaseModel):
     upstream: dict[str, str] = Field(default_factory=dict, description="Outputs of other items.")
     outputs: list[OutputDef] = Field(default_factory=list)
     review: dict[str, str] = Field(default_factory=dict, description="A clerk's approval data.")
+    documents: list[str] = Field(
+        default_factory=list,
+        description="Ids of the documents of this item's materials (the adapter sends links).",
+    )
 
 
 class ItemResult(BaseModel):

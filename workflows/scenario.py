@@ -93,6 +93,7 @@ class ScenarioWorkflow:
     def __init__(self, input: ScenarioInput) -> None:
         self._input = input
         self._form = dict(input.form)
+        self._supplied: dict[str, list[str]] = {}  # item -> document ids of its supplements
         self._items = {item.code: item for item in input.spec.items}
         self._status = dict.fromkeys(self._items, ItemStatus.pending)
         self._reviews = {
@@ -217,6 +218,8 @@ class ScenarioWorkflow:
     async def supplement(self, input: SupplementInput) -> None:
         """The applicant answers a supplement request with exactly what was asked."""
         self._form.update(input.fields)
+        supplied = self._supplied.setdefault(input.item, [])
+        supplied += [d for ids in input.documents.values() for d in ids]
         self._reviews[input.item].answer = input
 
     @supplement.validator
@@ -367,6 +370,12 @@ class ScenarioWorkflow:
             upstream={o: self._outputs[o] for o in item.uses_outputs},
             outputs=item.outputs,
             review=review.decision.data if review and review.decision else {},
+            documents=list(
+                dict.fromkeys(
+                    [d for m in item.materials for d in self._input.documents.get(m, [])]
+                    + self._supplied.get(item.code, [])
+                )
+            ),
         )
 
     async def _compensate(self) -> None:

@@ -2,12 +2,17 @@
 
 from datetime import date
 
+import httpx
 import pytest
+from sqlmodel import Session, select
 from stdnum.cn import ric
 
-from store.models import Role
+from store.case_numbers import NUMBER
+from store.models import Certificate, Role
 from tests.conftest import Workers
-from tests.helpers import Account, Api
+from tests.documents.stored import PDF
+from tests.helpers import Account, Api, newborn_form
+from tests.receipts.pdfs import qr_carries, text_of
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -162,3 +167,109 @@ async def test_catalog_endpoints_are_public(api: Api) -> None:
     missing = await api.http.get("/api/v1/scenarios/no-such-thing/form")
     assert missing.status_code == 404
     assert missing.json()["problems"][0]["code"] == "unknown_scenario"
+
+
+async def upload(api: Api, who: Account, data: bytes, name: str = "marriage.pdf") -> str:
+    files = {"file": (name, data, "application/pdf")}
+    response = await api.http.post("/api/v1/documents", files=files, headers=who.headers)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+async def submit_with(api: Api, who: Account, documents: dict[str, list[str]]) -> httpx.Response:
+    body = {"scenario": "newborn", "form": newborn_form(), "documents": documents}
+    return await api.http.post("/api/v1/cases", json=body, headers=who.headers)
+
+
+def certificate_code(api: Api, case_id: str, output: str) -> str:
+    with Session(api.engine) as session:
+        certificate = session.exec(
+            select(Certificate).where(Certificate.case_id == case_id, Certificate.output == output)
+        ).one()
+        return certificate.code
+
+
+async def test_a_case_with_a_document_its_number_receipt_and_certificate(
+    api: Api, workers: Workers
+) -> None:
+    applicant = await api.account(Role.applicant)
+    clerk = await api.account(Role.clerk, "public-security")
+    stranger = await api.account(Role.clerk, "medical-insurance")  # no item asks for it
+    document_id = await upload(api, applicant, PDF)
+
+    created = await submit_with(api, applicant, {"marriage_certificate": [document_id]})
+    assert created.status_code == 201, created.text
+    case_id, number = created.json()["id"], created.json()["number"]
+    assert NUMBER.match(number), number
+    by_number = await api.http.get(f"/api/v1/cases/{number}", headers=applicant.headers)
+    assert by_number.status_code == 200 and by_number.json()["id"] == case_id
+    listed = await api.http.get("/api/v1/cases", headers=applicant.headers)
+    assert [c["number"] for c in listed.json()] == [number]
+
+    # The receipt, right after submitting, by the number read aloud.
+    receipt = await api.http.get(f"/api/v1/cases/{number}/receipt.pdf", headers=applicant.headers)
+    assert receipt.status_code == 200 and receipt.headers["content-type"] == "application/pdf"
+    text = text_of(receipt.content)
+    assert number in text and "marriage.pdf" in text and "受理回执" in text
+    assert qr_carries(receipt.content, f"{api.settings.resolved_public_url}/cases/{case_id}")
+    other = await api.account(Role.applicant)
+    refused = await api.http.get(f"/api/v1/cases/{number}/receipt.pdf", headers=other.headers)
+    assert refused.status_code == 404
+
+    # An upload goes to one case only.
+    again = await submit_with(api, applicant, {"marriage_certificate": [document_id]})
+    assert again.status_code == 422 and again.json()["problems"][0]["code"] == "unknown_document"
+    unknown = await submit_with(api, applicant, {"no_such_material": [document_id]})
+    assert unknown.status_code == 422
+    assert unknown.json()["problems"][0]["code"] == "unknown_material"
+
+    # The clerk of the item that asks for it reads it; a clerk of another department cannot.
+    await api.wait_for_review(applicant, case_id)
+    task = await api.open_task(clerk, case_id)
+    assert task["case_number"] == number
+    opened = (await api.http.get(f"/api/v1/tasks/{task['id']}", headers=clerk.headers)).json()
+    assert [d["id"] for d in opened["documents"]] == [document_id]
+    assert opened["documents"][0]["material"] == "marriage_certificate"
+    read = await api.http.get(f"/api/v1/documents/{document_id}", headers=clerk.headers)
+    assert read.status_code == 200 and read.content == PDF
+    denied = await api.http.get(f"/api/v1/documents/{document_id}", headers=stranger.headers)
+    assert denied.status_code == 404
+
+    # Approved and done: each output is a certificate that verifies as valid.
+    assert (await api.claim(clerk, task["id"])).status_code == 200
+    assert (await api.decide(clerk, task["id"], "approve")).status_code == 200
+    await api.wait_case(applicant, number, lambda c: c["status"] == "completed")
+    sheet = await api.http.get(
+        f"/api/v1/cases/{number}/certificates/citizen_id.pdf", headers=applicant.headers
+    )
+    assert sheet.status_code == 200, sheet.text
+    code = certificate_code(api, case_id, "citizen_id")
+    assert qr_carries(sheet.content, f"{api.settings.resolved_public_url}/verify/{code}")
+    assert number in text_of(sheet.content)
+    page = await api.http.get(f"/verify/{code}")
+    assert page.status_code == 200 and 'data-valid="true"' in page.text
+    missing = await api.http.get(
+        f"/api/v1/cases/{number}/certificates/no_such_output.pdf", headers=applicant.headers
+    )
+    assert missing.status_code == 404
+
+
+async def test_a_withdrawn_case_revokes_the_certificates_it_had(api: Api, workers: Workers) -> None:
+    applicant = await api.account(Role.applicant)
+    created = await api.submit(applicant)
+    assert created.status_code == 201, created.text
+    case_id, number = created.json()["id"], created.json()["number"]
+    await api.wait_for_review(applicant, case_id)
+    code = certificate_code(api, case_id, "childbirth_registration_no")
+    assert 'data-valid="true"' in (await api.http.get(f"/verify/{code}")).text
+
+    withdrawn = await api.http.post(
+        f"/api/v1/cases/{number}/withdraw", json={"reason": "不再需要"}, headers=applicant.headers
+    )
+    assert withdrawn.status_code == 204, withdrawn.text
+    await api.wait_case(applicant, case_id, lambda c: c["status"] == "withdrawn")
+    with Session(api.engine) as session:
+        stamped = session.get(Certificate, code)
+        assert stamped is not None and stamped.revoked_at is not None
+    page = await api.http.get(f"/verify/{code}")
+    assert 'data-valid="false"' in page.text

@@ -1,4 +1,5 @@
-"""`/metrics`: the read model's counters and histograms in the Prometheus text format."""
+"""`/metrics`: the read model's counters, histograms and backlog gauges, and the API's request
+metrics, in the Prometheus text format."""
 
 import uuid
 from collections import defaultdict
@@ -34,6 +35,14 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 
 REGISTRATION = {"department": "public-security", "item": "household_registration"}
+OPEN_TASKS = (ItemStatus.awaiting_review, ItemStatus.awaiting_supplement)
+
+
+def _aware(at: datetime | None) -> datetime:
+    """A stored time as UTC (SQLite gives it back naive); no due time: never overdue."""
+    if at is None:
+        return datetime.max.replace(tzinfo=UTC)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 async def scrape(api: Api, **headers: str) -> dict[tuple[str, frozenset], float]:
@@ -82,6 +91,41 @@ async def test_metrics_count_a_completed_case(api: Api, workers: Workers) -> Non
     assert {"cases_started_total", "item_duration_working_days_sum"} <= names
 
 
+async def test_request_metrics_by_route_template(api: Api, workers: Workers) -> None:
+    """Requests are counted by method, route template and status: a case's address is
+    counted under `/api/v1/cases/{case_id}`, never its id; an address no route serves under
+    `unmatched`, never itself."""
+    applicant = await api.account(Role.applicant)
+    created = await api.submit(applicant)
+    assert created.status_code == 201, created.text
+    case_id = created.json()["id"]
+    before = await scrape(api)
+    for _ in range(2):
+        await api.case(applicant, case_id)
+    missing = await api.http.get(f"/no-such-page/{case_id}")
+    assert missing.status_code == 404
+    after = await scrape(api)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    read = {"method": "GET", "route": "/api/v1/cases/{case_id}"}
+    assert delta("onego_http_requests_total", **read, status="200") == 2
+    assert delta("onego_http_request_duration_seconds_count", **read) == 2
+    assert delta("onego_http_request_duration_seconds_bucket", **read, le="+Inf") == 2
+    assert delta("onego_http_requests_total", method="GET", route="unmatched", status="404") == 1
+    # the scrape before this one is counted too, under its own route
+    assert delta("onego_http_requests_total", method="GET", route="/metrics", status="200") == 1
+    assert (
+        value(
+            after, "onego_http_requests_total", method="POST", route="/api/v1/cases", status="201"
+        )
+        >= 1
+    )
+    labels = {v for _, sample_labels in after for _, v in sample_labels}
+    assert not any(case_id in label for label in labels)
+
+
 async def test_metrics_token(
     dev_env: WorkflowEnvironment, engine: Engine, settings: Settings
 ) -> None:
@@ -98,7 +142,8 @@ async def test_metrics_token(
 def test_metrics_equal_figures_computed_from_the_rows(engine: Engine) -> None:
     """Every sample equals plain Python over every stored case and item: the rollups hold
     the ended cases, and the items of the cases still running (some of them done) are read
-    from the item table."""
+    from the item table; the backlog gauges count the review tasks open now, and those
+    waiting for the department past their due time."""
     catalog = get_catalog()
     seed_cases(
         engine,
@@ -109,6 +154,16 @@ def test_metrics_equal_figures_computed_from_the_rows(engine: Engine) -> None:
         days=120,
         tag=f"p{uuid.uuid4().hex[:8]}",
     )
+    # and cases of the last weeks, some of whose open tasks are past their due time now
+    seed_cases(
+        engine,
+        catalog,
+        120,
+        seed=6,
+        until=datetime.now(UTC),
+        days=40,
+        tag=f"q{uuid.uuid4().hex[:8]}",
+    )
     wanted: dict[tuple[str, frozenset], float] = defaultdict(float)
 
     def observe(name: str, labels: dict[str, str], days: float) -> None:
@@ -118,6 +173,7 @@ def test_metrics_equal_figures_computed_from_the_rows(engine: Engine) -> None:
             key = frozenset({**labels, "le": bound}.items())
             wanted[(f"{name}_bucket", key)] += bound == "+Inf" or days <= float(bound)
 
+    now = datetime.now(UTC)
     with Session(engine) as session:
         running = 0
         for case in session.exec(select(Case)):
@@ -135,9 +191,16 @@ def test_metrics_equal_figures_computed_from_the_rows(engine: Engine) -> None:
             labels = {"department": item.department, "item": item.item}
             if item.breached:
                 wanted[("item_breaches_total", frozenset(labels.items()))] += 1
+            if item.status in OPEN_TASKS:
+                department = frozenset({"department": item.department}.items())
+                wanted[("onego_tasks_open", department)] += 1
+                late = item.status is ItemStatus.awaiting_review and _aware(item.due_at) < now
+                wanted[("onego_tasks_overdue", department)] += late
             if item.status is ItemStatus.done and item.elapsed_days is not None:
                 labels["mode"] = item.mode
                 observe("item_duration_working_days", labels, item.elapsed_days)
+        assert wanted[("onego_tasks_open", frozenset({"department": "public-security"}.items()))]
+        assert sum(v for (name, _), v in wanted.items() if name == "onego_tasks_overdue")
     registry = CollectorRegistry()
     registry.register(ReadModelCollector(engine))
     samples = {

@@ -6,22 +6,22 @@ import re
 
 import pytest
 from pypdf import PdfReader
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from catalog.loader import get_catalog
-from store.models import Role
+from store.models import Document, Role
 from store.users import DEMO_IDENTITIES
 from tests.helpers import count_cases
 from tests.web.conftest import Site
+from tests.documents.stored import PDF
+from tests.receipts.pdfs import text_of
 from tests.web.pages import fill_form, recent
 
 pytestmark = pytest.mark.timeout(120)
-CASE_URL = re.compile(r"/cases/([0-9a-f-]{36})")
+CASE_URL = re.compile(r"/cases/([A-Z]{2,6}-\d{8}-\d{6,})\?")  # the case's number
 
 
 def _user_id(site: Site, username: str) -> int:
-    from sqlmodel import select
-
     from store.models import User
 
     with Session(site.engine) as session:
@@ -68,6 +68,12 @@ async def test_newborn_case_submitted_through_the_browser(site: Site, visit) -> 
         "mother_bank_account": "6222020200112233445",
     }
     await fill_form(page, catalog, "newborn", values)
+    # A material the registries do not hold, as a file (the page works without JavaScript).
+    assert await page.locator("#materials input[type=file]").count() >= 1
+    await page.set_input_files(
+        "#file-discharge_summary",
+        files=[{"name": "出院小结.pdf", "mimeType": "application/pdf", "buffer": PDF}],
+    )
     await v.submit("#submit")
     await v.shot("newborn-04-form-error")
     assert page.url.endswith("/scenarios/newborn/apply")
@@ -77,12 +83,27 @@ async def test_newborn_case_submitted_through_the_browser(site: Site, visit) -> 
     assert await page.locator('[name="baby_name"]').input_value() == "王小雨"  # kept
     assert await page.locator('[name="baby_sex"]').input_value() == "female"
     assert count_cases(site.engine, _user_id(site, username)) == 0
+    # The file stored with the first post is kept: no second upload.
+    discharge = page.locator('.field[data-material="discharge_summary"]')
+    assert "已上传：出院小结.pdf" in await discharge.inner_text()
 
     await page.fill('[name="mother_bank_account"]', "6222020200112233446")
     await v.submit("#submit")
     match = CASE_URL.search(page.url)
     assert match, page.url
+    number = match.group(1)
+    assert await page.locator("#case-number").inner_text() == number
     assert "申请已提交" in await page.locator(".flash").inner_text()
+    # The acceptance receipt, right after submitting, names the number and the file.
+    href = await page.locator("#receipt").get_attribute("href")
+    assert href == f"/cases/{number}/receipt.pdf"
+    receipt = await page.request.get(site.url + href)
+    assert receipt.ok and receipt.headers["content-type"] == "application/pdf"
+    text = text_of(await receipt.body())
+    assert number in text and "出院小结.pdf" in text
+    with Session(site.engine) as session:
+        [document] = session.exec(select(Document).where(Document.material == "discharge_summary"))
+        assert document.owner_id == _user_id(site, username) and document.case_id is not None
     assert "新生儿出生一件事" in await page.locator("h1").inner_text()
     assert await page.locator("#items tbody tr").count() == 10
     # The automatic items run at once; the household registration waits for the police.
