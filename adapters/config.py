@@ -41,7 +41,8 @@ class AdapterConfigError(ValueError):
 
 def check(settings: Settings, departments: Iterable[str]) -> None:
     """Refuse adapter settings that name a department not in the catalog (a typo would
-    leave that department simulated) or an adapter that is none of the three kinds."""
+    leave that department simulated), an adapter that is none of the three kinds, or an
+    `http` department without its URL and secret: at start, before any call."""
     known = set(departments)
     for setting, entries in (
         ("DEPARTMENT_ADAPTERS", settings.department_adapters),
@@ -52,7 +53,8 @@ def check(settings: Settings, departments: Iterable[str]) -> None:
         if unknown := sorted(set(entries) - known):
             raise AdapterConfigError(f"{setting}: no department {', '.join(unknown)}")
     for department in settings.department_adapters:
-        _choice(department, settings)
+        if _choice(department, settings) == HTTP:
+            _http_settings(department, settings)
 
 
 def adapter_for(
@@ -91,18 +93,24 @@ def _choice(department: str, settings: Settings) -> str:
     return choice
 
 
-def _http(department: str, settings: Settings) -> DepartmentAdapter:
+def _http_settings(department: str, settings: Settings) -> tuple[str, str]:
+    """The URL and secret of an `http` department (both required)."""
     url = settings.department_urls.get(department)
     secret = settings.department_secrets.get(department)
     if not url or secret is None:
         raise AdapterConfigError(
             f"{department}=http needs its DEPARTMENT_URLS and DEPARTMENT_SECRETS entries"
         )
+    return url, secret.get_secret_value()
+
+
+def _http(department: str, settings: Settings) -> DepartmentAdapter:
+    url, secret = _http_settings(department, settings)
     http_department = _resolve(HTTP_ADAPTER)
     return http_department(
         department,
         base_url=url,
-        secret=secret.get_secret_value(),
+        secret=secret,
         algorithm=settings.department_signing.get(department, "hmac-sha256"),
         links=DocumentLinks(
             sealed.keyring, settings.resolved_public_url, settings.document_link_max_s

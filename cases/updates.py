@@ -69,11 +69,10 @@ def outcome_unknown() -> OutcomeUnknown:
     )
 
 
-def refused(update: Any, kind: str, message: str) -> CaseError:
+def refused(update: Any, kind: str, text: Text) -> CaseError:
     """A workflow's refusal: one problem located at the refused update (`claim`, `decide`,
-    `supplement`, `withdraw`), coded by the refusal's type ("中文 / English" its message)."""
-    zh, _, en = message.partition(" / ")
-    text = Text(zh=zh, en=en or zh)
+    `supplement`, `withdraw`), coded by the refusal's type, its message the `Text` the
+    workflow gave (workflows/scenario.py `_refuse`)."""
     code = re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower() or "refused"
     problem = Problem(
         loc=getattr(update, "__name__", "update"), code=code, message=text, fix=REFRESH
@@ -102,10 +101,7 @@ async def call_update(temporal: Client, case_id: str, update: Any, arg: Any) -> 
     except TemporalUnavailable:
         raise outcome_unknown() from None
     except WorkflowUpdateFailedError as err:
-        cause = err.cause
-        kind = cause.type if isinstance(cause, ApplicationError) and cause.type else ""
-        message = cause.message if isinstance(cause, ApplicationError) else str(cause)
-        raise refused(update, kind, message) from None
+        raise refused(update, *_refusal_of(err.cause)) from None
     except RPCError as err:
         if err.status is RPCStatusCode.NOT_FOUND:  # the workflow has finished
             raise Conflict(
@@ -114,3 +110,14 @@ async def call_update(temporal: Client, case_id: str, update: Any, arg: Any) -> 
         raise Unavailable(
             Text(zh="办件服务暂不可用，请稍后重试", en="the case service is unavailable; retry")
         ) from None
+
+
+def _refusal_of(cause: BaseException | None) -> tuple[str, Text]:
+    """The type and bilingual message of a workflow's refusal (its details carry the `Text`);
+    any other failure keeps its message in both languages."""
+    if isinstance(cause, ApplicationError) and cause.details:
+        return cause.type or "", Text.model_validate(cause.details[0])
+    message = str(cause) if cause is not None else "refused"
+    return (cause.type or "") if isinstance(cause, ApplicationError) else "", Text(
+        zh=message, en=message
+    )

@@ -12,6 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from catalog.models import OnReject, ResolvedItem, ReviewMode
     from domain.records import CaseRecord, ItemRecord
     from domain.statuses import CaseStatus, EventKind, ItemStatus
+    from domain.text import Text
     from workflows.activity_names import RECORD_CASE, RECORD_ITEM, RECORD_ITEMS
     from workflows.models import (
         CaseProgress,
@@ -61,7 +62,9 @@ UNFINISHED = (
 
 
 def _refuse(zh: str, en: str, kind: str) -> ApplicationError:
-    return ApplicationError(f"{zh} / {en}", type=kind, non_retryable=True)
+    """A refused update: its message in English, both languages as a `Text` in its details
+    (the case service hands that to the edge, which picks the reader's language)."""
+    return ApplicationError(en, Text(zh=zh, en=en), type=kind, non_retryable=True)
 
 
 def _check_actor(input: ClaimInput | DecideInput) -> None:

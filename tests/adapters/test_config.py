@@ -123,6 +123,11 @@ def test_http_without_its_url_or_secret_is_refused(sqlite_engine: Engine) -> Non
         (Settings(department_adapters="taxx=http"), "DEPARTMENT_ADAPTERS: no department taxx"),
         (Settings(department_urls="court=https://court.example, tx=x"), "DEPARTMENT_URLS: no"),
         (Settings(department_adapters="tax=soap"), "tax=soap is not simulated, http or module"),
+        (Settings(department_adapters="tax=http"), "tax=http needs its DEPARTMENT_URLS"),
+        (
+            Settings(department_adapters="tax=http", department_urls="tax=https://tax.example"),
+            "tax=http needs its DEPARTMENT_URLS and DEPARTMENT_SECRETS",
+        ),
     ],
 )
 def test_settings_naming_an_unknown_department_or_adapter_are_refused(
@@ -144,6 +149,7 @@ def test_entries_come_from_the_environment_and_errors_never_repeat_a_secret(
 ) -> None:
     monkeypatch.setenv("DEPARTMENT_ADAPTERS", f"tax=http,\ncustoms={OWN}")
     monkeypatch.setenv("DEPARTMENT_SECRETS", "tax=s3cret")
+    monkeypatch.setenv("DEPARTMENT_URLS", "tax=https://tax.example")
     settings = Settings()
     assert settings.department_adapters == {"tax": "http", "customs": OWN}
     assert "s3cret" not in repr(settings)

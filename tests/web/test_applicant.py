@@ -9,12 +9,12 @@ from pypdf import PdfReader
 from sqlmodel import Session, select
 
 from catalog.loader import get_catalog
-from store.models import Document, Role
+from store.models import Document, Role, User
 from store.users import DEMO_IDENTITIES
-from tests.helpers import count_cases
-from tests.web.conftest import Site
 from tests.documents.stored import PDF
+from tests.helpers import count_cases
 from tests.receipts.pdfs import text_of
+from tests.web.conftest import Site
 from tests.web.pages import fill_form, recent
 
 pytestmark = pytest.mark.timeout(120)
@@ -22,8 +22,6 @@ CASE_URL = re.compile(r"/cases/([A-Z]{2,6}-\d{8}-\d{6,})\?")  # the case's numbe
 
 
 def _user_id(site: Site, username: str) -> int:
-    from store.models import User
-
     with Session(site.engine) as session:
         user = session.exec(select(User).where(User.username == username)).one()
         assert user.id is not None

@@ -3,28 +3,38 @@ claim, the clerk's inbox and task page (only the item's data), a supplement roun
 through the applicant's case page, the approval, and the applicant seeing the progress."""
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cases.submission import submit
 from catalog.loader import get_catalog
+from documents.records import save_upload
+from documents.vault import store_of
 from forms.prefill import Identity
 from forms.unified import example_form
 from registries.embedded import EmbeddedRegistries
-from store.models import CaseItem, Role, User
+from store import sealed
+from store.models import AuditEvent, Case, CaseItem, Document, Role, User
 from store.users import DEMO_IDENTITIES
+from tests.documents.stored import PDF
 from tests.helpers import wait_until
 from tests.web.conftest import Site
 
 pytestmark = pytest.mark.timeout(150)
 
 
-async def _newborn_case(site: Site, username: str) -> str:
+async def _newborn_case(
+    site: Site, username: str, documents: dict[str, bytes] | None = None
+) -> str:
     """A newborn case submitted with the applicant's identity (the form page is tested
-    elsewhere), waiting for the police's review."""
+    elsewhere) and `documents` (material -> a PDF), waiting for the police's review."""
     catalog = get_catalog(site.settings.catalog_dir)
     with Session(site.engine) as session:
         user = session.exec(select(User).where(User.username == username)).one()
         assert user.id is not None
+        uploads = {
+            material: [_upload(site, session, user.id, data).id]
+            for material, data in (documents or {}).items()
+        }
         case, _ = await submit(
             session,
             site.temporal,
@@ -35,6 +45,7 @@ async def _newborn_case(site: Site, username: str) -> str:
             queues=site.settings.queues,
             registries=EmbeddedRegistries(),
             identity=Identity(**DEMO_IDENTITIES["applicant"]),
+            documents=uploads,
         )
 
     def task_open() -> int | None:
@@ -48,6 +59,62 @@ async def _newborn_case(site: Site, username: str) -> str:
 
     await wait_until(task_open, timeout=30, what="household registration task")
     return case.id
+
+
+def _upload(site: Site, session: Session, owner_id: int, data: bytes) -> Document:
+    settings = site.settings
+    document = save_upload(
+        session,
+        store_of(settings),
+        sealed.keyring(),
+        owner_id,
+        data,
+        "结婚证.pdf",
+        settings.document_max_bytes,
+        settings.document_max_pending,
+    )
+    session.commit()
+    return document
+
+
+async def test_the_clerk_opens_the_documents_of_their_item_only(site: Site, visit) -> None:
+    applicant = site.user(Role.applicant, **DEMO_IDENTITIES["applicant"])
+    clerk = site.user(Role.clerk, "public-security")
+    stranger = site.user(Role.clerk, "medical-insurance")  # none of its items asks for it
+    case_id = await _newborn_case(site, applicant, {"marriage_certificate": PDF})
+    with Session(site.engine) as session:
+        case = session.get(Case, case_id)
+        assert case is not None and case.number
+        number = case.number
+
+    desk = await visit()
+    await desk.sign_in(clerk)
+    await desk.goto("/inbox")
+    row = desk.page.locator(f'tr[data-case="{case_id}"]')
+    assert number in await row.inner_text()  # the number, not a piece of the id
+    await desk.page.click(f'tr[data-case="{case_id}"] a')
+    await desk.page.wait_for_url("**/inbox/tasks/*")
+    assert await desk.page.locator("#case-number").inner_text() == number
+    link = desk.page.locator("#task-documents a")
+    assert await link.inner_text() == "结婚证.pdf"
+    href = await link.get_attribute("href")
+    assert href is not None
+    opened = await desk.page.request.get(site.url + href)
+    assert opened.ok and await opened.body() == PDF
+    await desk.shot("task-04-documents")
+
+    other = await visit()
+    await other.sign_in(stranger)
+    refused = await other.page.request.get(site.url + href)
+    assert refused.status == 404
+    with Session(site.engine) as session:
+        views = session.exec(
+            select(AuditEvent.outcome).where(
+                AuditEvent.action == "document.view",
+                col(AuditEvent.actor_name).in_([clerk, stranger]),
+            )
+        ).all()
+    assert sorted(views) == ["failure", "success"]
 
 
 async def test_clerk_reviews_the_newborn_task(site: Site, visit) -> None:
