@@ -73,16 +73,20 @@ def department_worker(
     settings: Settings,
     ready: ReadyAt | None = None,
     catalog: Catalog | None = None,
+    read_model: Engine | None = None,
 ) -> Worker:
     """The worker of one department's activities on its own task queue, the activities its
     items name in the catalog, performed by its configured adapter (`ready`: when the
-    simulated back-end issues, if not at once)."""
+    simulated back-end issues, if not at once). Given the `read_model`, each item performed
+    is written done there by its activity (else the workflow writes it)."""
     adapter = adapters.adapter_for(department, engine, settings, ready)
+    catalog = catalog or get_catalog(settings.catalog_dir)
+    writer = ReadModelActivities(read_model, catalog.calendar, catalog) if read_model else None
     return Worker(
         client,
         task_queue=settings.queues.department(department),
         activities=department_activities(
-            catalog or get_catalog(settings.catalog_dir), department, adapter
+            catalog, department, adapter, writer.write_items if writer else None
         ),
         interceptors=telemetry.tracing_interceptors(client),
     )
@@ -96,7 +100,10 @@ async def run(departments: list[str], workflows: bool, settings: Settings) -> No
     create_schema(engine)
     try:
         with ThreadPoolExecutor(max_workers=16) as executor:
-            workers = [department_worker(client, d, engine, settings) for d in departments]
+            workers = [
+                department_worker(client, d, engine, settings, read_model=engine)
+                for d in departments
+            ]
             if workflows:
                 workers.append(
                     workflow_worker(client, engine, executor, settings.scenario_task_queue)

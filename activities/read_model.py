@@ -1,5 +1,7 @@
 """Read-model writers, run as local activities of the scenario workflow, which calls them by
-name (workflows/activity_names.py).
+name (workflows/activity_names.py), and by the department activities for the items they
+perform (`write_items`: an item done is written by the activity that did it, in its own
+transaction, instead of by a local activity of the workflow).
 
 After a transition is committed, an item or case that just ended gets its business span
 (observability/telemetry.py) with its real start and end. Only a newly applied transition
@@ -39,6 +41,12 @@ class ReadModelActivities:
     @activity.defn(name=RECORD_ITEMS)
     def record_items(self, records: list[ItemRecord]) -> None:
         """Transitions in the order they happened, in one transaction."""
+        self.write_items(records)
+
+    def write_items(self, records: Sequence[ItemRecord]) -> None:
+        """Transitions in the order they happened, in one transaction, then the business span
+        of each item they ended. The local activities above call it, and so does a
+        department activity for the item it performed (activities/department.py)."""
         with Session(self._engine) as session:
             written = [cases.record_item(session, record, self._catalog) for record in records]
             session.commit()

@@ -217,7 +217,7 @@ async def onego_side(client: Client, folder: Path, spec: ScenarioSpec) -> AsyncI
         executor = stack.enter_context(ThreadPoolExecutor(max_workers=WORKFLOW_EXECUTOR_THREADS))
         workers = [workflow_worker(client, engine, executor, settings.scenario_task_queue)]
         workers += [
-            department_worker(client, department, engine, settings)
+            department_worker(client, department, engine, settings, read_model=engine)
             for department in sorted(get_catalog().departments)
         ]
         for worker in workers:

@@ -48,7 +48,8 @@ POSTGRES_URL = os.environ.get(
 SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
 SCENARIO = "newborn"
 APPLICANT, PASSWORD = "bench-applicant", "bench pass phrase of some length"
-READY_WITHIN_S = 90.0  # how long the API may take to answer /healthz
+READY_WITHIN_S = 180.0  # how long the API may take to answer /healthz (a loaded machine)
+LOG_TAIL = 40  # lines of the processes' log shown when a run fails
 _handed_out: set[int] = set()
 
 
@@ -285,4 +286,17 @@ async def platform(
             login.raise_for_status()
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
         body = {"scenario": SCENARIO, "form": example_form(SCENARIO, 1)}
-        yield Platform(urls, headers, body, env.client, spec)
+        try:
+            yield Platform(urls, headers, body, env.client, spec)
+        except BaseException:
+            report_failure(commands, started, log)
+            raise
+
+
+def report_failure(commands: list[list[str]], started: list, log: Path) -> None:
+    """On stderr: the processes that exited, and the end of their log."""
+    for command, process in zip(commands, started, strict=True):
+        if process.poll() is not None:
+            print(f"exited {process.returncode}: {' '.join(command[1:])}", file=sys.stderr)
+    tail = log.read_text(errors="replace").splitlines()[-LOG_TAIL:]
+    print(f"the last lines of {log}:", *tail, sep="\n", file=sys.stderr)

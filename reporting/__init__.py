@@ -7,7 +7,8 @@
 - case_tables.py: the same sums from the case tables (the reference, the unstarted cases);
 - dashboard.py: the figures assembled from those sums (figures.py: their models);
 - trace.py: one case's SLA trace and critical path;
-- names.py: the catalog's names of the codes figures are keyed by.
+- names.py: the catalog's names of the codes figures are keyed by;
+- exports.py: a table of figures as a CSV or Excel file.
 
 The ratios themselves are defined once, in domain/measures.py.
 """

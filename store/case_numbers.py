@@ -42,14 +42,17 @@ def allocate_case_number(session: Session, day: date, place: str | None = None) 
     return format_number(place, day, sequence)
 
 
+ID_LENGTH = 64  # the case table's id column
+
+
 def resolve_case_ref(session: Session, ref: str) -> Case | None:
-    """The case a reference names: its number (CQ-20261201-000042) or its id (a UUID);
-    None for anything else or no such case."""
+    """The case a reference names: its number (CQ-20261201-000042) or its id (a UUID in any
+    case and spelling, or the id as stored, e.g. a synthetic case's); None for no such case."""
     ref = ref.strip()
     if NUMBER.match(ref.upper()):
         return session.exec(select(Case).where(Case.number == ref.upper())).first()
     try:
         case_id = str(uuid.UUID(ref))
     except ValueError:
-        return None
-    return session.get(Case, case_id)
+        case_id = ref
+    return session.get(Case, case_id) if 0 < len(case_id) <= ID_LENGTH else None

@@ -63,14 +63,12 @@ def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> ItemW
     """Apply one item transition, log its event and queue its notifications.
 
     Idempotent: the event is unique by (case, item, kind, workflow time), so a retried
-    write finds it and changes nothing. Returns the write, or None for a repeated write.
+    write finds it and changes nothing, and an item's end (`ITEM_ENDS`) is written once even
+    at another time. Returns the write, or None for a repeated write.
     Four statements: the event, the case's items (with the case), the item's update and
     the notifications (and the certificates of an item done with outputs, or their
     revocation when it is compensated: store/certificates.py).
     """
-    event = _new_event(session, record.case_id, record.item, record.event, record, record.actor)
-    if event is None:
-        return None
     connection = session.connection()
     rows = (
         connection.execute(
@@ -83,6 +81,13 @@ def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> ItemW
     )
     items = {row["item"]: row for row in rows}
     current = items[record.item]
+    if record.event in ITEM_ENDS and current["status"] is record.status:
+        # ended so already: a department activity retried after its write, or a workflow
+        # writing the end its department activity wrote (activities/department.py)
+        return None
+    event = _new_event(session, record.case_id, record.item, record.event, record, record.actor)
+    if event is None:
+        return None
     case = Case(id=record.case_id, **{k: current[f"case_{k}"] for k in CASE_KEYS})
     values: dict[str, Any] = {"status": record.status}
     values.update({f: getattr(record, f) for f in OPTIONAL if getattr(record, f) is not None})

@@ -180,7 +180,7 @@ class Workers:
         self._stack = AsyncExitStack()
         self._stack.callback(executor.shutdown)
         self._workers = [workflow_worker(client, engine, executor, self.task_queue)] + [
-            department_worker(client, d, engine, settings, ready)
+            department_worker(client, d, engine, settings, ready, read_model=engine)
             for d in sorted(get_catalog().departments)
         ]
 

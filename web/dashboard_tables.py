@@ -67,8 +67,13 @@ DRIVERS: list[Column] = [
 
 
 def _header(key: str, unit: Unit, lang: str) -> str:
+    """A column's header with its unit: "材料精简（%）", "Fewer materials (%)"."""
     text = translate(lang, key)
-    return translate(lang, f"dash.in_{unit}", header=text) if unit else text
+    if unit == "percent":
+        return translate(lang, "dash.in_percent", header=text)
+    if unit == "days":
+        return translate(lang, "dash.in_days", header=text)
+    return text
 
 
 def scenario_rows(board: Dashboard) -> list[Any]:

@@ -1,8 +1,9 @@
-"""The manager's pages (issue 5): the reform dashboard of a period and one case's SLA trace.
+"""The manager's pages (issues 5 and 14): the reform dashboard of a period (an overview, one
+scenario's view, its tables as CSV and Excel files) and one case's SLA trace.
 
 Figures come from reporting/dashboard.py and reporting/trace.py, the same functions as
 GET /api/v1/metrics/dashboard and /metrics/cases/{id}/trace; charts are inline SVG drawn here
-by web/charts.py.
+by web/charts.py; the exported tables are web/dashboard_tables.py's.
 """
 
 from collections.abc import Callable

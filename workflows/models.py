@@ -166,6 +166,11 @@ class ItemResult(BaseModel):
     ready_at: datetime | None = Field(
         None, description="Accepted, not issued yet: ask again at this time."
     )
+    recorded: bool = Field(
+        False,
+        description="onego's department activity wrote the item done to the read model itself "
+        "(activities/department.py), so the workflow does not; never a department's to set.",
+    )
 
 
 class CompensationRequest(BaseModel):

@@ -307,6 +307,9 @@ class ScenarioWorkflow:
             return
         self._outputs.update(result.outputs)
         self._done_order.append(item.code)
+        if result.recorded:  # the department activity wrote it done (activities/department.py)
+            self._status[item.code] = ItemStatus.done
+            return
         await self._finish(item, ItemStatus.done, EventKind.done, outputs=result.outputs)
 
     async def _perform(self, item: ResolvedItem) -> ItemResult:

@@ -11,7 +11,7 @@ from store.case_numbers import NUMBER
 from store.models import Certificate, Role
 from tests.conftest import Workers
 from tests.documents.stored import PDF
-from tests.helpers import Account, Api, newborn_form
+from tests.helpers import Account, Api, newborn_form, wait_until
 from tests.receipts.pdfs import qr_carries, text_of
 
 pytestmark = pytest.mark.timeout(90)
@@ -273,3 +273,47 @@ async def test_a_withdrawn_case_revokes_the_certificates_it_had(api: Api, worker
         assert stamped is not None and stamped.revoked_at is not None
     page = await api.http.get(f"/verify/{code}")
     assert 'data-valid="false"' in page.text
+
+
+async def test_a_supplement_hands_in_a_document_the_clerk_then_reads(
+    api: Api, workers: Workers
+) -> None:
+    applicant = await api.account(Role.applicant)
+    clerk = await api.account(Role.clerk, "public-security")
+    created = await api.submit(applicant)
+    assert created.status_code == 201, created.text
+    case_id, number = created.json()["id"], created.json()["number"]
+    await api.wait_for_review(applicant, case_id)
+    task = await api.open_task(clerk, case_id)
+    assert (await api.claim(clerk, task["id"])).status_code == 200
+    asked = {"materials": ["marriage_certificate"], "note": "请补交结婚证"}
+    decision = await api.http.post(
+        f"/api/v1/tasks/{task['id']}/decision",
+        json={"decision": "supplement", "supplement": asked, "reason": "请补交结婚证"},
+        headers=clerk.headers,
+    )
+    assert decision.status_code == 200, decision.text
+    await api.wait_case(
+        applicant,
+        number,
+        lambda c: any(i["supplement"] for i in c["items"]),
+        what="the supplement asked",
+    )
+
+    document_id = await upload(api, applicant, PDF, "结婚证.pdf")
+    body = {"item": "household_registration", "documents": {"marriage_certificate": [document_id]}}
+    answered = await api.http.post(
+        f"/api/v1/cases/{number}/supplement", json=body, headers=applicant.headers
+    )
+    assert answered.status_code == 204, answered.text
+
+    async def reviewable() -> bool:
+        opened = await api.http.get(f"/api/v1/tasks/{task['id']}", headers=clerk.headers)
+        return opened.json()["status"] == "open"
+
+    await wait_until(reviewable, timeout=30, what="the task open again")
+    opened = (await api.http.get(f"/api/v1/tasks/{task['id']}", headers=clerk.headers)).json()
+    [document] = opened["documents"]
+    assert document["id"] == document_id and document["supplement"] is True
+    read = await api.http.get(f"/api/v1/documents/{document_id}", headers=clerk.headers)
+    assert read.status_code == 200 and read.content == PDF

@@ -148,8 +148,10 @@ async def test_the_web_form_is_received_while_temporal_does_not_answer(
         posted = {**form, FORM_TOKENS[0]: key.group(1), FORM_TOKENS[1]: csrf.group(1)}
         answer = await api.http.post("/scenarios/newborn/apply", data=posted)
         assert answer.status_code == 303, answer.text[:500]
-        case_id = case_id_for(applicant.id, key.group(1))
-        assert answer.headers["location"] == f"/cases/{case_id}?msg=queued"
+        with Session(engine) as session:
+            case = session.get(Case, case_id_for(applicant.id, key.group(1)))
+            assert case is not None and case.number is not None
+        assert answer.headers["location"] == f"/cases/{case.number}?msg=queued"
         shown = await api.http.get(answer.headers["location"])
         assert shown.status_code == 200 and "办理将在数秒内开始" in shown.text
     assert count_cases(engine, applicant.id) == 1

@@ -1,6 +1,7 @@
 """`/metrics`: the read model's counters, histograms and backlog gauges, and the API's request
 metrics, in the Prometheus text format."""
 
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
@@ -93,7 +94,7 @@ async def test_metrics_count_a_completed_case(api: Api, workers: Workers) -> Non
 
 async def test_request_metrics_by_route_template(api: Api, workers: Workers) -> None:
     """Requests are counted by method, route template and status: a case's address is
-    counted under `/api/v1/cases/{case_id}`, never its id; an address no route serves under
+    counted under `/api/v1/cases/{case_ref}`, never its id; an address no route serves under
     `unmatched`, never itself."""
     applicant = await api.account(Role.applicant)
     created = await api.submit(applicant)
@@ -109,7 +110,14 @@ async def test_request_metrics_by_route_template(api: Api, workers: Workers) -> 
     def delta(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
 
-    read = {"method": "GET", "route": "/api/v1/cases/{case_id}"}
+    # the route's template, whatever its parameter is called
+    (route,) = {
+        labels["route"]
+        for name, label_set in after
+        if name == "onego_http_requests_total"
+        and re.fullmatch(r"/api/v1/cases/\{\w+\}", (labels := dict(label_set))["route"])
+    }
+    read = {"method": "GET", "route": route}
     assert delta("onego_http_requests_total", **read, status="200") == 2
     assert delta("onego_http_request_duration_seconds_count", **read) == 2
     assert delta("onego_http_request_duration_seconds_bucket", **read, le="+Inf") == 2

@@ -154,6 +154,10 @@ def test_a_workflow_reason_in_one_language() -> None:
         zh="逾期未补正", en="not supplemented"
     )
     assert from_joined("材料不全") == Text(zh="材料不全", en="材料不全")
+    expired = from_joined("出生登记 逾期未补正 / Birth registration: not supplemented in time")
+    assert expired == Text(
+        zh="出生登记 逾期未补正", en="Birth registration: not supplemented in time"
+    )
     item = Text(zh="出生登记", en="Birth registration")
     [(_, undone)] = messages_for(
         EventKind.compensated, item, "申请人撤回 / withdrawn by the applicant: 改期"

@@ -54,6 +54,7 @@ class Calls:
     answered: list[str] = field(default_factory=list)  # items issued, in order
     revoked: list[tuple[str, CompensationRequest]] = field(default_factory=list)
     items: list[ItemRecord] = field(default_factory=list)  # read-model transitions
+    local: list[ItemRecord] = field(default_factory=list)  # those the workflow wrote
     cases: list[CaseRecord] = field(default_factory=list)
 
     def events(self, item: str | None = None, kind: EventKind | None = None) -> list[ItemRecord]:
@@ -79,7 +80,9 @@ class Calls:
 class FakeDepartments:
     """Every department activity the spec names: performing issues the item's outputs at once
     (`refuse`: refuses it for good; `later`: accepts first and issues after that many working
-    days from the first request), compensating answers revoked (once `hold` is set, if given)."""
+    days from the first request) and, as onego's department activities do, writes the item
+    done to the read model itself (`records`; else the workflow writes it); compensating
+    answers revoked (once `hold` is set, if given)."""
 
     def __init__(
         self,
@@ -88,9 +91,11 @@ class FakeDepartments:
         refuse: Iterable[str] = (),
         later: dict[str, float] | None = None,
         hold: asyncio.Event | None = None,
+        records: bool = True,
     ):
         self.calls, self.calendar = calls, calendar
         self.refuse, self.later, self.hold = set(refuse), later or {}, hold
+        self.records = records
 
     def activities(self, items: list[ResolvedItem]) -> list[Callable[..., Any]]:
         performs = {item.activity for item in items}
@@ -112,7 +117,20 @@ class FakeDepartments:
                     return ItemResult(item=request.item, outputs={}, issued_at=now, ready_at=ready)
             self.calls.answered.append(request.item)
             outputs = {o.code: f"{request.item}/{o.code}" for o in request.outputs}
-            return ItemResult(item=request.item, outputs=outputs, issued_at=now)
+            if self.records:
+                self.calls.items.append(
+                    ItemRecord(
+                        case_id=request.case_id,
+                        item=request.item,
+                        event=EventKind.done,
+                        status=ItemStatus.done,
+                        at=now,
+                        outputs=outputs,
+                    )
+                )
+            return ItemResult(
+                item=request.item, outputs=outputs, issued_at=now, recorded=self.records
+            )
 
         return activity.defn(name=name)(perform)
 
@@ -139,10 +157,11 @@ class FakeReadModel:
     @activity.defn(name=RECORD_ITEMS)
     async def record_items(self, records: list[ItemRecord]) -> None:
         self.calls.items.extend(records)
+        self.calls.local.extend(records)
 
     @activity.defn(name=RECORD_ITEM)
     async def record_item(self, record: ItemRecord) -> None:
-        self.calls.items.append(record)
+        await self.record_items([record])
 
     @activity.defn(name=RECORD_CASE)
     async def record_case(self, record: CaseRecord) -> None:
@@ -240,12 +259,14 @@ async def fast_case(
     later: dict[str, float] | None = None,
     changes: dict[str, dict[str, Any]] | None = None,
     hold: asyncio.Event | None = None,
+    records: bool = True,
 ) -> AsyncIterator[FastCase]:
-    """Start a newborn case with its worker (workflow and fakes) on a task queue of its own."""
+    """Start a newborn case with its worker (workflow and fakes) on a task queue of its own
+    (`records`: the department activities write their items done, as onego's do)."""
     task_queue = f"fast-{uuid.uuid4().hex[:12]}"
     calls = Calls()
     workflow_input = newborn_input(task_queue, WorkCalendar(holidays=holidays), changes)
-    departments = FakeDepartments(calls, workflow_input.calendar, refuse, later, hold)
+    departments = FakeDepartments(calls, workflow_input.calendar, refuse, later, hold, records)
     async with Worker(
         env.client,
         task_queue=task_queue,

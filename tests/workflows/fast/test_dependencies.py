@@ -49,6 +49,30 @@ async def test_items_run_in_dependency_order_in_parallel_with_their_inputs(
             assert done.outputs == {o.code: result.outputs[o.code] for o in item.outputs}
 
 
+async def test_an_item_done_is_written_by_its_department_activity_else_by_the_workflow(
+    time_skipping_env: WorkflowEnvironment,
+) -> None:
+    """A department activity that wrote its item done says so (`recorded`): the workflow then
+    makes no read-model write for it; one that did not (`records=False`) gets it written by
+    the workflow. Either way each item is written done once."""
+    for records in (True, False):
+        async with fast_case(time_skipping_env, records=records) as case:
+            await case.opened()
+            await case.claim("clerk-a")
+            await case.decide("clerk-a", Decision.approve)
+            result = await case.handle.result()
+
+            assert result.status is CaseStatus.completed
+            codes = sorted(i.code for i in case.input.spec.items)
+            assert sorted(r.item for r in case.calls.events(kind=EventKind.done)) == codes
+            by_workflow = [r.item for r in case.calls.local if r.event is EventKind.done]
+            assert sorted(by_workflow) == ([] if records else codes)
+            # the reviewed item's task is the workflow's to write either way
+            assert [r.event for r in case.calls.local if r.item == "household_registration"][
+                :3
+            ] == [EventKind.task_opened, EventKind.claimed, EventKind.approved]
+
+
 async def test_an_item_issued_later_is_asked_again_when_ready(
     time_skipping_env: WorkflowEnvironment,
 ) -> None:
