@@ -12,6 +12,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Extra arguments for pytest, e.g. `make test PYTEST_ARGS='-k scenario -x'`.
 PYTEST_ARGS ?=
+# axe-core (MPL-2.0), the accessibility engine the browser tests inject (tests/web/axe.py): its
+# axe.min.js as shipped in a pinned wheel from PyPI, kept in the venv (never committed).
+AXE := $(VENV)/axe.min.js
+AXE_WHEEL := axe-playwright-python==0.1.8
 # Debian packages: chromium (browser tests, driven by Playwright; no browser is downloaded),
 # fonts-noto-cjk (Chinese pages and PDFs), Pango and HarfBuzz's subsetter (weasyprint), curl and
 # jq (the README's API walkthrough, run by tests/test_readme.py).
@@ -19,7 +23,7 @@ PYTEST_ARGS ?=
 RUNTIME_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 SYSTEM_PACKAGES := chromium curl jq $(RUNTIME_PACKAGES)
 
-.PHONY: help venv system-deps run test bench bench-dashboard bench-burst bench-sign-in lint clean
+.PHONY: help venv axe system-deps run test bench bench-dashboard bench-burst bench-sign-in lint clean
 
 help: ## list the targets
 	@echo "onego make targets:"
@@ -52,6 +56,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -e '.[test]'
 	touch $@
 
+axe: $(AXE) ## fetch axe-core's axe.min.js for the accessibility tests (into the venv)
+
+$(AXE): | $(STAMP)
+	rm -rf $(VENV)/axe-wheel
+	$(BIN)/python -m pip download --no-deps --quiet --dest $(VENV)/axe-wheel '$(AXE_WHEEL)'
+	$(BIN)/python -c 'import glob, sys, zipfile; \
+		wheel = zipfile.ZipFile(glob.glob(sys.argv[1] + "/*.whl")[0]); \
+		name = next(n for n in wheel.namelist() if n.endswith("/axe.min.js")); \
+		open(sys.argv[2], "wb").write(wheel.read(name))' $(VENV)/axe-wheel $@
+	rm -rf $(VENV)/axe-wheel
+
 system-deps: ## install the Debian packages the tests need (only those missing)
 	@missing=""; \
 	if ! command -v dpkg >/dev/null 2>&1; then \
@@ -81,7 +96,7 @@ run: venv ## run the embedded default: Temporal dev server, worker and API in on
 	$(BIN)/onego run
 
 # pytest exits 5 when it collected no tests; that is a failure here, not a pass.
-test: venv system-deps lint ## lint, then the test suite (PYTEST_ARGS=... to narrow it)
+test: venv axe system-deps lint ## lint, then the test suite (PYTEST_ARGS=... to narrow it)
 	@echo "$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)"; \
 	status=0; $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then \

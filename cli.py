@@ -160,7 +160,22 @@ def simulate(
     ] = None,
     processes: Annotated[
         int | None,
-        typer.Option(help="Workflow worker processes (default: one per core, at most 4)"),
+        typer.Option(
+            help="Workflow worker processes per shard (default: the cores over the shards)"
+        ),
+    ] = None,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            help="Shards: processes with a test server each (default: one per core, at most 4)"
+        ),
+    ] = None,
+    start: Annotated[
+        datetime | None,
+        typer.Option(
+            help="The run's start in simulated time, with its zone (default: the next whole hour)",
+            formats=["%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S%z"],
+        ),
     ] = None,
 ) -> None:
     """Run simulated cases through the real workflows on Temporal's time-skipping server and
@@ -189,7 +204,9 @@ def simulate(
             progress.update(ended, completed=step.ended, detail=f"simulated {day}")
 
         try:
-            result = run_simulation(scenario, cases, seed, config, out, keep_db, on_step, processes)
+            result = run_simulation(
+                scenario, cases, seed, config, out, keep_db, on_step, processes, shards, start
+            )
         except (ConfigError, ValueError, FileExistsError, FileNotFoundError) as exc:
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(2) from None
@@ -230,8 +247,10 @@ def simulate(
     cpu_seconds = cpu.get("main", 0) + cpu.get("children", 0) if isinstance(cpu, dict) else 0
     table.add_row(
         "run time",
-        f"{result.seconds:.0f} s ({result.processes} worker processes; CPU {cpu_seconds:.0f} s)",
+        f"{result.seconds:.0f} s ({result.shards} shards, {result.processes} worker processes; "
+        f"CPU {cpu_seconds:.0f} s)",
     )
+    table.add_row("cases per second", f"{result.cases_per_second:.2f}")
     console.print(table)
     console.print(f"report: {result.report}" + (f" · read model: {keep_db}" if keep_db else ""))
 

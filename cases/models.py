@@ -130,8 +130,12 @@ class TaskPublic(BaseModel):
     status: str
     opened_at: datetime | None
     due_at: datetime | None
+    decided_at: datetime | None = Field(
+        None, description="When the task was decided or cancelled (None while not closed)."
+    )
     remaining_working_days: float | None = Field(
-        description="Working days left before the promised limit; negative when overdue."
+        description="Working days left before the promised limit; negative when overdue; "
+        "None for a closed task."
     )
     overdue: bool
     breached: bool

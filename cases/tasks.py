@@ -3,7 +3,7 @@ the form fields, materials and outputs its item declares)."""
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
@@ -21,6 +21,28 @@ OPEN = (ItemStatus.awaiting_review,)
 WAITING = (ItemStatus.awaiting_supplement,)
 STATUS_NAMES = {ItemStatus.awaiting_review: "open", ItemStatus.awaiting_supplement: "waiting"}
 TaskStatus = Literal["open", "overdue", "waiting", "closed", "all"]
+# A list's order: by deadline, by the day the task opened, by case number or by the day it was
+# decided; a leading "-" is newest (or last) first.
+TaskSort = Literal["due", "-due", "opened", "-opened", "case", "-case", "decided", "-decided"]
+SORT_COLUMNS = {
+    "due": CaseItem.due_at,
+    "opened": CaseItem.opened_at,
+    "case": Case.number,
+    "decided": CaseItem.completed_at,
+}
+# Each list's own order unless one is asked: what is due first, what was decided last.
+DEFAULT_SORT: dict[str, TaskSort] = {
+    "open": "due",
+    "overdue": "due",
+    "waiting": "due",
+    "closed": "-decided",
+    "all": "-opened",
+}
+MAX_PER_PAGE = 500
+MAX_PAGE = 10_000
+# A case number or its beginning, as searched (store/case_numbers.py: CQ-20261201-000042);
+# empty is no search.
+CASE_PREFIX = r"^[A-Za-z0-9-]{0,32}$"
 
 
 def _task(
@@ -44,6 +66,8 @@ def _task(
             else -catalog.calendar.working_days_between(row.due_at, now)
         )
     is_open = row.status in OPEN
+    if row.status not in OPEN + WAITING:  # closed: its outcome and dates, no time left
+        remaining = None
     fields = {f: case.form[f] for f in item.fields if f in case.form}
     upstream = {o: outputs[o] for o in item.uses_outputs if o in outputs}
     return TaskPublic(
@@ -56,6 +80,7 @@ def _task(
         status=STATUS_NAMES.get(row.status, row.status.value),
         opened_at=row.opened_at,
         due_at=row.due_at,
+        decided_at=row.completed_at,
         remaining_working_days=round(remaining, 3) if remaining is not None else None,
         overdue=bool(is_open and remaining is not None and remaining < 0),
         breached=row.breached,
@@ -80,8 +105,14 @@ def department_tasks(
     status: TaskStatus = "open",
     holder: str | None = None,
     limit: int = 100,
+    *,
+    offset: int = 0,
+    sort: TaskSort | None = None,
+    case: str | None = None,
 ) -> list[TaskPublic]:
-    """A department's review tasks, earliest deadline first (the API and the inbox pages).
+    """A department's review tasks (the API and the inbox pages): `limit` of them after
+    `offset`, in the `sort` order (by default the list's own, `DEFAULT_SORT`), only the cases
+    whose number is or begins with `case` if given.
 
     `open`: waiting for the department; `overdue`: open and past the promised limit;
     `waiting`: waiting for the applicant's supplement; `closed`: decided or cancelled.
@@ -106,9 +137,19 @@ def department_tasks(
         query = query.where(col(CaseItem.status).not_in(OPEN + WAITING))
     if holder:
         query = query.where(CaseItem.holder == holder)
-    order = (col(CaseItem.due_at), col(CaseItem.id))
-    rows = session.exec(query.order_by(*order).limit(limit)).all()
+    if case:
+        query = query.where(col(Case.number).startswith(case.strip().upper(), autoescape=True))
+    query = query.order_by(*_order(sort or DEFAULT_SORT[status]))
+    rows = session.exec(query.offset(offset).limit(limit)).all()
     return _tasks(session, catalog, rows, now)
+
+
+def _order(sort: TaskSort) -> tuple[Any, ...]:
+    """The ORDER BY of `sort`: its column (unknown values last), then the task's id."""
+    column = col(SORT_COLUMNS[sort.removeprefix("-")])
+    if sort.startswith("-"):
+        return column.desc().nulls_last(), col(CaseItem.id).desc()
+    return column.asc().nulls_last(), col(CaseItem.id)
 
 
 def listed_department(user: User, department: str | None) -> str:

@@ -8,7 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from cases import review, tasks
 from cases.models import DecisionCreate, DecisionPublic, TaskPublic
-from cases.tasks import TaskStatus
+from cases.tasks import CASE_PREFIX, MAX_PAGE, MAX_PER_PAGE, TaskSort, TaskStatus
 from middleware.bounds import RowId
 from routers.audit import AuditDep
 from routers.deps import CatalogDep, SessionDep, TemporalDep, require
@@ -20,6 +20,17 @@ from workflows.models import ClaimResult
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=SIGNED_IN)
 Clerk = Annotated[User, Depends(require(Role.clerk, Role.supervisor))]
 ERRORS = errors(404, 409)
+# The bounds of a list of tasks, on the API and the inbox pages.
+Page = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
+PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="Tasks per page.")]
+CasePrefix = Annotated[
+    str,
+    Query(
+        max_length=32,
+        pattern=CASE_PREFIX,
+        description="A case number or its beginning (CQ-20261201-000042, CQ-20261201).",
+    ),
+]
 
 
 @router.get("")
@@ -30,15 +41,36 @@ def list_tasks(
     department: str | None = None,
     status: TaskStatus = "open",
     holder: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    case: CasePrefix = "",
+    sort: TaskSort | None = None,
+    page: Page = 1,
+    per_page: PerPage = 100,
+    limit: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_PER_PAGE, deprecated=True, description="Older name of per_page."),
+    ] = None,
 ) -> list[TaskPublic]:
-    """Review tasks of the clerk's own department, earliest deadline first.
+    """Review tasks of the clerk's own department, a page at a time: open ones earliest
+    deadline first, closed ones last decided first, unless `sort` says otherwise (`due`,
+    `opened`, `case` number, `decided`; `-` before it for the reverse); `case` keeps the cases
+    whose number is or begins with it.
 
     `open`: waiting for the department; `overdue`: open and past the promised limit;
     `waiting`: waiting for the applicant's supplement; `closed`: decided or cancelled.
     """
     department = tasks.listed_department(user, department)
-    return tasks.department_tasks(session, catalog, department, status, holder, limit)
+    size = limit or per_page
+    return tasks.department_tasks(
+        session,
+        catalog,
+        department,
+        status,
+        holder,
+        size,
+        offset=(page - 1) * size,
+        sort=sort,
+        case=case,
+    )
 
 
 @router.get("/{task_id}", responses=ERRORS)

@@ -18,12 +18,13 @@ touches, so the run's time grows with the number of steps: `resolution_minutes` 
 arrival rate set it; steps with many cases use the workers' concurrency.
 
 Two rules keep the run from hanging on the time-skipping server:
-- An update is delivered only when its workflow has no timer due within `GUARD`; else it
-  waits until just after that timer. While the server has work in hand its clock runs at
-  the wall clock's pace, so a timer may fire while the update's workflow task is open; if
-  that task's completion then cancels the timer (a decision closes the review's SLA clock,
-  an answer ends the supplement deadline), the server refuses the completion and loses the
-  workflow task: the workflow never moves again and the update never returns.
+- A decision or an answer is delivered only when its workflow has no timer due within
+  `GUARD` (read from its history); else it waits until just after that timer. While the
+  server has work in hand its clock runs at the wall clock's pace, so a timer may fire
+  while the update's workflow task is open; if that task's completion then cancels the
+  timer (a decision closes the review's SLA clock, an answer ends the supplement deadline),
+  the server refuses the completion and loses the workflow task: the workflow never moves
+  again and the update never returns. A claim cancels no timer and needs no such guard.
 - Every wait on the server or the read model is bounded by `PATIENCE` of wall-clock time;
   beyond it the run fails (`Stuck`) naming what it waited for.
 """
@@ -81,6 +82,10 @@ LEAP = timedelta(hours=1)
 # more than the wall-clock time a step's deliveries take, during which the clock runs on.
 GUARD = timedelta(minutes=10)
 AFTER_TIMER = timedelta(seconds=1)
+# The updates whose workflow task cancels a timer: a decision closes the review's SLA clock,
+# an answer ends the supplement deadline. A claim cancels none, so it needs no guard (and no
+# read of its workflow's history).
+CANCELS_TIMER = frozenset({"decide", "answer"})
 # Wall-clock seconds any one wait on the server or the read model may take.
 PATIENCE = 300.0
 T = TypeVar("T")
@@ -98,6 +103,19 @@ class Action:
     index: int = field(compare=False, default=-1)  # the case's arrival order
     item: str = field(compare=False, default="")
     decision: Decision | None = field(compare=False, default=None)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """The cases a driver runs: those whose arrival order is `number` modulo `of`. Every
+    draw of a case is keyed by the seed and its arrival order, so its story and its figures
+    do not depend on how the run is sharded."""
+
+    number: int
+    of: int
+
+    def holds(self, index: int) -> bool:
+        return index % self.of == self.number
 
 
 @dataclass
@@ -124,6 +142,9 @@ class DriverStats:
     # where the wall-clock time went: moving the clock (the server finishing the work due
     # before the step, then skipping), delivering, settling after delivery, reading
     timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+
+WHOLE_RUN = Shard(0, 1)
 
 
 class Stuck(RuntimeError):
@@ -170,6 +191,8 @@ class Driver:
         task_queue: str,
         on_step: Callable[[Step], None] | None = None,
         concurrency: int = 64,
+        origin: datetime | None = None,
+        shard: Shard = WHOLE_RUN,
     ):
         self.env, self.engine, self.catalog = env, engine, catalog
         self.spec, self.form, self.config, self.seed = spec, form, config, seed
@@ -177,14 +200,15 @@ class Driver:
         self.registries = RunRegistries(applicants)
         self.task_queue = task_queue
         self.on_step = on_step
-        self.total = len(applicants)
+        self.origin, self.shard = origin, shard
+        self.total = sum(1 for index in range(len(applicants)) if shard.holds(index))
         self.office = OfficeHours(catalog.calendar, config.clerks.office_hours)
         self.step = timedelta(minutes=config.resolution_minutes)
         self._limit = asyncio.Semaphore(concurrency)
         self._submissions = asyncio.Semaphore(SUBMISSIONS_AT_ONCE)
         self._schedule: list[Action] = []
         self._seq = 0
-        self._case_ids: list[str | None] = [None] * self.total
+        self._case_ids: list[str | None] = [None] * len(applicants)
         self._index: dict[str, int] = {}
         self._stories: dict[tuple[int, str], ReviewStory] = {}
         self._baselines: list[dict[str, Any]] = []
@@ -194,15 +218,16 @@ class Driver:
     # -- the loop ------------------------------------------------------------------------
     async def run(self) -> DriverStats:
         began = time.monotonic()
-        origin = await self.env.get_current_time()
+        now = await within("the server's time", self.env.get_current_time())
+        if self.origin is not None:  # the run's start, shared by its shards
+            if now > self.origin:
+                raise Stuck(f"the test server started after the run's start {self.origin}")
+            now = await self._advance(now, self.origin)
+        origin = self.origin or now
         stats = self.stats = DriverStats(origin=origin)
-        rng = random.Random(f"{self.seed}:arrivals")
-        calendar = self.catalog.calendar
-        period = self.config.arrivals.period(self.total)
-        for index, offset in enumerate(arrival_offsets(self.total, period, rng)):
-            self._push(calendar.add_working_days(origin, offset), "arrive", index)
+        self._schedule_arrivals(origin)
         grid = origin.replace(minute=0, second=0, microsecond=0)  # steps start on the hour
-        now, idle, last_change = origin, IDLE_FIRST, origin
+        idle, last_change = IDLE_FIRST, now
         while True:
             if self._schedule:
                 target = step_end(self._schedule[0].at, grid, self.step)
@@ -237,6 +262,16 @@ class Driver:
         stats.finished = await self._finished_at()
         stats.seconds = time.monotonic() - began
         return stats
+
+    def _schedule_arrivals(self, origin: datetime) -> None:
+        """Schedule the arrivals of this shard's cases; all the run's are drawn, so that a
+        case arrives at the same instant whatever the shards."""
+        rng = random.Random(f"{self.seed}:arrivals")
+        everyone = len(self.applicants)
+        period = self.config.arrivals.period(everyone)
+        for index, offset in enumerate(arrival_offsets(everyone, period, rng)):
+            if self.shard.holds(index):
+                self._push(self.catalog.calendar.add_working_days(origin, offset), "arrive", index)
 
     def _took(self, what: str, since: float) -> float:
         assert self.stats is not None
@@ -300,12 +335,13 @@ class Driver:
         handle = self.env.client.get_workflow_handle(
             case_workflow_id(self._case_ids[action.index] or "")
         )
-        timer = await within(
-            f"the history of {handle.id}", next_timer(handle.fetch_history_events())
-        )
-        clock = await within("the server's time", self.env.get_current_time())
-        if timer is not None and timer <= clock + GUARD:
-            return max(timer, clock) + AFTER_TIMER
+        if action.kind in CANCELS_TIMER:
+            timer = await within(
+                f"the history of {handle.id}", next_timer(handle.fetch_history_events())
+            )
+            clock = await within("the server's time", self.env.get_current_time())
+            if timer is not None and timer <= clock + GUARD:
+                return max(timer, clock) + AFTER_TIMER
         calendar = self.catalog.calendar
         if action.kind == "claim":
             ok = await self._update(
@@ -464,9 +500,12 @@ class Driver:
                     ITEM.c.opened_at.is_not(None),
                 )
             ).all()
-            ended = connection.execute(
-                select(func.count()).select_from(CASE).where(CASE.c.status.notin_(OPEN))
-            ).scalar_one()
+            query = select(func.count()).select_from(CASE).where(CASE.c.status.notin_(OPEN))
+            if self.shard.of > 1:  # this shard's cases only (the read model is the run's)
+                query = query.join(store.BASELINE, store.BASELINE.c.case_id == CASE.c.id).where(
+                    store.BASELINE.c.position % self.shard.of == self.shard.number
+                )
+            ended = connection.execute(query).scalar_one()
         return [tuple(row) for row in opened], int(ended)  # type: ignore[misc]
 
     async def _finished_at(self) -> datetime | None:

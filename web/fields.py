@@ -42,6 +42,12 @@ class FieldView:
     prefilled_from: Text | None = None
     when: str | None = None  # JSON list of conditions: the field shows when any holds
 
+    @property
+    def describedby(self) -> str:
+        """The ids of the help and error lines the page shows (aria-describedby)."""
+        shown = [("h", self.help), ("e", self.problem)]
+        return " ".join(f"{kind}-{self.code}" for kind, present in shown if present)
+
 
 @dataclass
 class SectionView:

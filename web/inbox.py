@@ -7,8 +7,10 @@ refusal is shown in both languages, with the API's status, and changes nothing.
 """
 
 from collections import Counter
+from collections.abc import Iterable
 from functools import partial
 from typing import Any, get_args
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -19,7 +21,7 @@ from sqlmodel import col, select
 from cases import review
 from cases.errors import CaseError, NotFound
 from cases.models import DecisionCreate
-from cases.tasks import TaskStatus, department_task, department_tasks
+from cases.tasks import DEFAULT_SORT, TaskSort, TaskStatus, department_task, department_tasks
 from catalog.loader import Catalog
 from catalog.models import FieldType
 from documents.records import readable
@@ -31,16 +33,31 @@ from routers.audit import Auditor
 from routers.deps import CatalogDep, SessionDep, SettingsDep, TemporalDep
 from routers.documents import content_response
 from routers.errors import status_of
+from routers.tasks import CasePrefix, Page
 from store import sealed
 from store.models import Audience, Case, CaseItem, Notification, Role, User
 from web.common import STAFF, Staff, not_found, redirect, render
 from web.i18n import LANGS, both, translate
 from web.notice import build_notice
+from workflows.models import Decision
 
 router = APIRouter(include_in_schema=False)
 TABS: tuple[TaskStatus, ...] = get_args(TaskStatus)
 # Decision form inputs -> their labels, for problems found before the workflow is asked.
 INPUT_LABELS = {"note": "task.supplement_note", "reason": "task.reject_text"}
+PER_PAGE = 50
+# The orders a tab offers (label, sort); closed tasks also by the day they were decided.
+SORTS = (
+    ("inbox.sort_due", "due"),
+    ("inbox.sort_newest", "-opened"),
+    ("inbox.sort_oldest", "opened"),
+    ("inbox.sort_decided", "-decided"),
+    ("inbox.sort_case", "case"),
+)
+UNDECIDED_TABS = ("open", "overdue", "waiting")
+LISTING = ("status", "case", "sort", "page")  # the inbox's query: the list on the screen
+# Decisions that end the task: the clerk ticks "I have checked..." first (no script needed).
+CONFIRMED = (Decision.approve, Decision.reject)
 
 
 def _department_name(catalog: Catalog, user: User) -> Text:
@@ -72,7 +89,30 @@ def _staff(session: SessionDep, department: str) -> list[User]:
     query = select(User).where(
         User.department == department, col(User.role).in_(STAFF), col(User.disabled).is_(False)
     )
-    return list(session.exec(query.order_by(col(User.username))))
+    return list(session.exec(query.order_by(col(User.display_name), col(User.username))))
+
+
+def _names(session: SessionDep, usernames: Iterable[str | None]) -> dict[str, str]:
+    """The display names of these users (holders, deciders), by username."""
+    wanted = {name for name in usernames if name}
+    query = select(User.username, User.display_name).where(col(User.username).in_(wanted))
+    return {username: shown or username for username, shown in session.exec(query)}
+
+
+def _inbox_url(status: str, case: str, sort: str | None, page: int = 1) -> str:
+    """A link of the inbox that keeps its tab, search and order."""
+    query = {"status": status, "case": case, "sort": sort, "page": page if page > 1 else None}
+    return "/inbox?" + urlencode({name: value for name, value in query.items() if value})
+
+
+def _back_to_inbox(back: str, message: str) -> str | None:
+    """The inbox list a form was sent from (its tab, search, order and page: only these are
+    kept, so it is never another site) with `message` shown; None if it was not the inbox."""
+    parts = urlsplit(back)
+    if parts.scheme or parts.netloc or parts.path != "/inbox":
+        return None
+    query = [(name, value) for name, value in parse_qsl(parts.query) if name in LISTING]
+    return "/inbox?" + urlencode([*query, ("msg", message)])
 
 
 @router.get("/inbox")
@@ -82,29 +122,55 @@ def inbox(
     session: SessionDep,
     catalog: CatalogDep,
     status: TaskStatus = "open",
+    case: CasePrefix = "",
+    sort: TaskSort | None = None,
+    page: Page = 1,
 ) -> Response:
-    """Open tasks by deadline with the working time left; a supervisor also sees the team's
-    backlog by holder, the overdue tasks and can assign tasks."""
+    """The department's tasks by tab, `PER_PAGE` at a time: open ones by deadline with the
+    working time left, closed ones last decided first with their outcome; a case number or
+    its beginning finds its tasks. A supervisor also sees the team's backlog by holder, the
+    overdue tasks and can assign tasks."""
     department = user.department or ""
-    tasks = department_tasks(session, catalog, department, status, limit=500)
+    order = sort or DEFAULT_SORT[status]
+    tasks = department_tasks(
+        session,
+        catalog,
+        department,
+        status,
+        limit=PER_PAGE + 1,  # one more tells whether there is a next page
+        offset=(page - 1) * PER_PAGE,
+        sort=order,
+        case=case,
+    )
     notifications = _notifications(session, user)
     context: dict[str, Any] = {
         "department": _department_name(catalog, user),
-        "tasks": tasks,
+        "tasks": tasks[:PER_PAGE],
         "tab": status,
         "tabs": TABS,
+        "case": case,
+        "sort": order,
+        "sorts": [s for s in SORTS if status not in UNDECIDED_TABS or s[1] != "-decided"],
+        "page": page,
+        "listing": _inbox_url(status, case, sort, page),
+        "previous": _inbox_url(status, case, sort, page - 1) if page > 1 else None,
+        "next": _inbox_url(status, case, sort, page + 1) if len(tasks) > PER_PAGE else None,
         "notifications": notifications,
         "numbers": _numbers(session, {n.case_id for n in notifications}),
     }
+    shown = [name for task in tasks for name in (task.holder, task.decided_by)]
     if user.role is Role.supervisor:
         backlog = department_tasks(session, catalog, department, "open", limit=500)
+        holders = Counter(t.holder for t in backlog if t.holder)
         context["team"] = {
             "open": len(backlog),
             "overdue": sum(t.overdue for t in backlog),
             "unassigned": sum(t.holder is None for t in backlog),
-            "by_holder": sorted(Counter(t.holder for t in backlog if t.holder).items()),
+            "by_holder": sorted(holders.items()),
         }
         context["staff"] = _staff(session, department)
+        shown.extend(holders)
+    context["names"] = _names(session, shown)
     return render(request, "inbox.html", context, user=user)
 
 
@@ -125,7 +191,11 @@ def _task_page(
     task_id: int,
     message: Text | None = None,
     status_code: int = 200,
+    problems: dict[str, Text] | None = None,
+    typed: dict[str, str] | None = None,
 ) -> Response:
+    """The task page; after a refused decision, `problems` (input -> message) are shown
+    next to their inputs and what the clerk `typed` is kept."""
     with Auditor(request, session).watched(user, "task.view", "task", str(task_id)):
         try:
             task = department_task(session, catalog, task_id, user.department)
@@ -155,7 +225,10 @@ def _task_page(
         "reasons": list(catalog.review.reject_reasons.items()),
         "staff": _staff(session, user.department or "") if user.role is Role.supervisor else [],
         "message": message,
+        "problems": problems or {},
+        "typed": typed or {},
         "held": task.holder == user.username,
+        "names": _names(session, (task.holder, task.decided_by)),
     }
     return render(request, "task.html", context, status_code, user)
 
@@ -220,8 +293,8 @@ async def claim(
         await review.claim(Auditor(request, session), temporal, row, user, assignee)
     except CaseError as exc:
         return await run_in_threadpool(again, exc.message, status_of(exc))
-    if assignee and posted.get("back") == "inbox":
-        return redirect("/inbox?msg=assigned")
+    if assignee and (back := _back_to_inbox(str(posted.get("back") or ""), "assigned")):
+        return redirect(back)
     return redirect(f"/inbox/tasks/{task_id}?msg={'assigned' if assignee else 'claimed'}")
 
 
@@ -240,6 +313,24 @@ def _decision(posted: Any) -> DecisionCreate:
         }
         body["reason"] = note or None  # the applicant's notification quotes it
     return DecisionCreate.model_validate(body)
+
+
+def _unanswered(posted: Any) -> dict[str, Text]:
+    """What the clerk left out of an approval or a rejection (input -> message), told in
+    plain words next to the input before the workflow is asked: the confirmation, and a
+    rejection's reason and its explanation."""
+    decision = str(posted.get("decision") or "")
+    if decision not in CONFIRMED:
+        return {}
+    missing = {}
+    if decision == Decision.reject:
+        if not str(posted.get("reason_code") or ""):
+            missing["reason_code"] = both("task.reason_code_missing")
+        if not str(posted.get("reason") or "").strip():
+            missing["reason"] = both("task.reason_missing")
+    if posted.get("confirmed") != "yes":
+        missing[f"{decision}_confirmed"] = both("task.confirm_missing")
+    return missing
 
 
 def _input_problems(exc: ValidationError) -> Text:
@@ -264,10 +355,15 @@ async def decide(
     temporal: TemporalDep,
     catalog: CatalogDep,
 ) -> Response:
-    """Approve, reject (reason code and explanation) or ask for a supplement."""
+    """Approve, reject (reason code and explanation) or ask for a supplement; approving and
+    rejecting are confirmed first (a ticked "I have checked..." box)."""
     posted = await request.form()
     row = await run_in_threadpool(_own_row, session, task_id, user)
     again = partial(_task_page, request, user, session, catalog, task_id)
+    if missing := _unanswered(posted):
+        typed = {name: str(posted.get(name) or "") for name in ("reason_code", "reason")}
+        refusal = both("task.decision_incomplete")
+        return await run_in_threadpool(again, refusal, 422, missing, typed)
     try:
         body = _decision(posted)
     except ValidationError as exc:

@@ -1,8 +1,16 @@
-"""Review tasks through the API: a rejection, and decisions the workflow refuses."""
+"""Review tasks through the API: a rejection, decisions the workflow refuses, and the lists'
+pages, orders and search by case number with their bounds."""
+
+import random
+import string
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import Session, select
 
-from store.models import Role
+from domain.statuses import ItemStatus
+from store.models import Case, CaseItem, Role
+from tests.cases.conftest import store_case, user
 from tests.conftest import Workers
 from tests.helpers import INDEPENDENT_OF_REGISTRATION, Api, item_status
 
@@ -106,3 +114,85 @@ async def test_refused_decisions_change_nothing(api: Api, workers: Workers) -> N
     assert item_status(case, "household_registration") == "done"
     after_close = await api.decide(clerk, task["id"], "reject", "too late", "other")
     assert after_close.status_code == 409, after_close.text
+
+
+def _numbered_tasks(api: Api, place: str, due_in_days: list[int]) -> list[int]:
+    """A task of public-security per due date, each of a case numbered `place`-20261201-<n>
+    (n from 1) as its workflow leaves it open: the ids of the tasks, in that order."""
+    now = datetime.now(UTC)
+    ids = []
+    with Session(api.engine) as session:
+        applicant = user(session, Role.applicant)
+        for n, days in enumerate(due_in_days, 1):
+            case = session.get(Case, store_case(session, applicant))
+            assert case is not None
+            case.number = f"{place}-20261201-{n:06d}"
+            row = session.exec(
+                select(CaseItem).where(
+                    CaseItem.case_id == case.id, CaseItem.item == "household_registration"
+                )
+            ).one()
+            row.status, row.opened_at = ItemStatus.awaiting_review, now - timedelta(hours=n)
+            row.due_at = now + timedelta(days=days)
+            session.add_all([case, row])
+            session.commit()
+            assert row.id is not None
+            ids.append(row.id)
+    return ids
+
+
+async def test_task_lists_page_sort_and_find_case_numbers(api: Api) -> None:
+    clerk = await api.account(Role.clerk, "public-security")
+    place = "T" + "".join(random.choices(string.ascii_uppercase, k=5))  # this test's cases only
+    first, second, third = _numbered_tasks(api, place, [3, 1, 2])
+
+    async def listed(query: str) -> list[int]:
+        answer = await api.http.get(f"/api/v1/tasks?{query}", headers=clerk.headers)
+        assert answer.status_code == 200, answer.text
+        return [t["id"] for t in answer.json()]
+
+    assert await listed(f"case={place}") == [second, third, first]  # due soonest first
+    assert await listed(f"case={place.lower()}-2026&sort=case") == [first, second, third]
+    assert await listed(f"case={place}&sort=-case") == [third, second, first]
+    assert await listed(f"case={place}&sort=-due") == [first, third, second]
+    assert await listed(f"case={place}&sort=-opened") == [first, second, third]
+    assert await listed(f"case={place}&sort=case&per_page=2") == [first, second]
+    assert await listed(f"case={place}&sort=case&per_page=2&page=2") == [third]
+    assert await listed(f"case={place}&sort=case&per_page=2&page=3") == []
+    assert await listed(f"case={place}&sort=case&limit=1") == [first]  # the older name
+    assert await listed(f"case={place}-20261201-000002") == [second]  # the whole number
+
+    with Session(api.engine) as session:  # the second is approved: closed, decided now
+        row = session.get(CaseItem, second)
+        assert row is not None
+        row.status, row.completed_at, row.decided_by = ItemStatus.done, datetime.now(UTC), "x"
+        session.add(row)
+        session.commit()
+    closed = await api.http.get(f"/api/v1/tasks?status=closed&case={place}", headers=clerk.headers)
+    [task] = closed.json()
+    assert (task["id"], task["status"], task["overdue"]) == (second, "done", False)
+    assert task["decided_at"] is not None and task["remaining_working_days"] is None
+    assert await listed(f"case={place}") == [third, first]
+    assert await listed(f"status=all&case={place}") == [first, second, third]  # newest first
+
+
+async def test_task_list_bounds_are_refused_in_the_error_format(api: Api) -> None:
+    clerk = await api.account(Role.clerk, "public-security")
+    for query, name in (
+        ("per_page=0", "per_page"),
+        ("per_page=501", "per_page"),
+        ("limit=501", "limit"),
+        ("page=0", "page"),
+        ("page=10001", "page"),
+        ("sort=priority", "sort"),
+        ("case=CQ%2020261201", "case"),
+        ("case=" + "C" * 33, "case"),
+        ("case=CQ%25", "case"),
+    ):
+        refused = await api.http.get(f"/api/v1/tasks?{query}", headers=clerk.headers)
+        assert refused.status_code == 422, (query, refused.text)
+        body = refused.json()
+        assert "detail" not in body and body["message"]["zh"] and body["message"]["en"]
+        assert [p["loc"] for p in body["problems"]] == [f"query.{name}"], query
+    fine = await api.http.get("/api/v1/tasks?per_page=500&page=10000", headers=clerk.headers)
+    assert fine.status_code == 200 and fine.json() == []

@@ -1,6 +1,12 @@
 """The department's pages in Chromium: the supervisor's backlog and assignment, a refused
 claim, the clerk's inbox and task page (only the item's data), a supplement round trip
-through the applicant's case page, the approval, and the applicant seeing the progress."""
+through the applicant's case page, the approval, and the applicant seeing the progress; the
+inbox's pages, orders, search by case number and closed tasks' outcomes; a rejection's
+reason and the confirmation of a decision; display names."""
+
+import random
+import string
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, col, select
@@ -9,12 +15,14 @@ from cases.submission import submit
 from catalog.loader import get_catalog
 from documents.records import save_upload
 from documents.vault import store_of
+from domain.statuses import ItemStatus
 from forms.prefill import Identity
 from forms.unified import example_form
 from registries.embedded import EmbeddedRegistries
 from store import sealed
 from store.models import AuditEvent, Case, CaseItem, Document, Role, User
 from store.users import DEMO_IDENTITIES
+from tests.cases.conftest import store_case
 from tests.documents.stored import PDF
 from tests.helpers import wait_until
 from tests.web.conftest import Site
@@ -209,6 +217,7 @@ async def test_clerk_reviews_the_newborn_task(site: Site, visit) -> None:
     await desk.reload_until(open_again, "the task open again")
     assert "王小语" in await desk.page.locator("#task-fields").inner_text()
     await desk.shot("task-03-supplemented")
+    await desk.page.check("#approve_confirmed")
     await desk.submit("#approve")
     assert "已批准" in await desk.page.locator(".flash").inner_text()
     await desk.shot("inbox-04-clerk-approved")
@@ -261,3 +270,170 @@ async def test_pages_keep_cases_and_tasks_apart(site: Site, visit) -> None:
     response = await tax.page.goto(f"{site.url}/inbox/tasks/{task_id}")
     assert response is not None and response.status == 404
     await tax.shot("privacy-04-other-departments-task")
+
+
+def _named(site: Site, role: Role, department: str, display_name: str) -> str:
+    """A new user of `department` shown as `display_name` (a name unlike the username)."""
+    username = site.user(role, department)
+    with Session(site.engine) as session:
+        row = session.exec(select(User).where(User.username == username)).one()
+        row.display_name = display_name
+        session.add(row)
+        session.commit()
+    return username
+
+
+def _numbered_tasks(site: Site, place: str, count: int) -> list[int]:
+    """`count` open police tasks of cases numbered `place`-20261201-<n>, all past their due
+    date (the last one opened first): their ids, by number."""
+    now = datetime.now(UTC)
+    ids = []
+    with Session(site.engine) as session:
+        applicant = session.exec(select(User).where(User.role == Role.applicant)).first()
+        assert applicant is not None
+        for n in range(1, count + 1):
+            case = session.get(Case, store_case(session, applicant))
+            assert case is not None
+            case.number = f"{place}-20261201-{n:06d}"
+            row = session.exec(
+                select(CaseItem).where(
+                    CaseItem.case_id == case.id, CaseItem.item == "household_registration"
+                )
+            ).one()
+            row.status, row.opened_at = (
+                ItemStatus.awaiting_review,
+                now - timedelta(days=30, hours=n),
+            )
+            row.due_at = now - timedelta(days=20)
+            session.add_all([case, row])
+            session.commit()
+            assert row.id is not None
+            ids.append(row.id)
+    return ids
+
+
+async def test_the_inbox_pages_finds_numbers_and_shows_outcomes(site: Site, visit) -> None:
+    site.user(Role.applicant)
+    clerk = _named(site, Role.clerk, "public-security", "李经办")
+    place = "W" + "".join(random.choices(string.ascii_uppercase, k=5))  # this test's cases
+    ids = _numbered_tasks(site, place, 53)
+    with Session(site.engine) as session:  # two decided long after their due date
+        for task_id, status, hours in ((ids[0], ItemStatus.done, 2), (ids[1], "rejected", 1)):
+            row = session.get(CaseItem, task_id)
+            assert row is not None
+            row.status, row.decided_by = ItemStatus(status), clerk
+            row.completed_at = datetime.now(UTC) - timedelta(hours=hours)
+            session.add(row)
+            session.commit()
+
+    desk = await visit()
+    await desk.sign_in(clerk)
+    await desk.goto(f"/inbox?case={place}")
+    rows = desk.page.locator("table.tasks tbody tr")
+    assert await rows.count() == 50  # a page of 50, overdue ones past their due date
+    assert "超期" in await rows.first.inner_text()
+    await desk.shot("inbox-07-first-page")
+    await desk.submit("#next-page")
+    assert "status=open" in desk.page.url and f"case={place}" in desk.page.url
+    assert await rows.count() == 1 and await desk.page.locator("#next-page").count() == 0
+    assert "第 2 页" in await desk.page.locator("#page-number").inner_text()
+    await desk.submit("#previous-page")
+    assert await rows.count() == 50
+
+    await desk.page.select_option("#sort", "case")
+    await desk.submit("#task-search button")
+    numbers = [await c.inner_text() for c in await rows.locator("td:nth-child(2)").all()]
+    assert numbers[:2] == [f"{place}-20261201-000003", f"{place}-20261201-000004"]
+    await desk.page.fill("#case", f"{place}-20261201-000042")  # a whole number
+    await desk.submit("#task-search button")
+    assert await rows.count() == 1
+    assert await rows.first.get_attribute("data-task") == str(ids[41])
+
+    await desk.goto(f"/inbox?status=closed&case={place}")
+    await desk.shot("inbox-08-closed")
+    closed = [await r.inner_text() for r in await rows.all()]
+    assert len(closed) == 2
+    assert "已驳回" in closed[0] and "已批准" in closed[1]  # last decided first
+    for text in closed:
+        assert "李经办" in text and clerk not in text and "超期" not in text
+    headers = await desk.page.locator("table.tasks thead").inner_text()
+    assert "办理结果" in headers and "办结时间" in headers and "剩余" not in headers
+    await desk.goto(f"/inbox?status=closed&case={place}&lang=en")
+    assert "overdue" not in (await desk.page.locator("table.tasks").inner_text()).lower()
+    assert "Rejected" in await rows.first.inner_text()
+    for query in ("page=0", "page=10001", "sort=priority", "case=CQ%25"):
+        response = await desk.page.goto(f"{site.url}/inbox?{query}")
+        assert response is not None and response.status == 422, query
+
+
+async def test_a_decision_is_confirmed_and_a_rejection_says_why(site: Site, visit) -> None:
+    applicant = site.user(Role.applicant, **DEMO_IDENTITIES["applicant"])
+    clerk = _named(site, Role.clerk, "public-security", "李经办")
+    supervisor = _named(site, Role.supervisor, "public-security", "王科长")
+    case_id = await _newborn_case(site, applicant)
+    catalog = get_catalog(site.settings.catalog_dir)
+
+    with Session(site.engine) as session:
+        case = session.get(Case, case_id)
+        assert case is not None and case.number
+
+    lead = await visit()
+    await lead.sign_in(supervisor)
+    await lead.goto(f"/inbox?case={case.number}")  # the only task of that case
+    choice = lead.page.locator(f'tr[data-case="{case_id}"] select[name=assignee]')
+    assert await choice.input_value() == ""  # nobody chosen until the supervisor does
+    assert await choice.get_attribute("required") is not None
+    options = await choice.locator("option").all_inner_texts()
+    assert options[0] == "请选择经办人员" and "李经办" in options and clerk not in options
+    await lead.page.click(f'tr[data-case="{case_id}"] form button')  # the browser asks first
+    assert await choice.evaluate("e => e.validity.valueMissing")
+    await choice.select_option(clerk)
+    await lead.submit(f'tr[data-case="{case_id}"] form button')
+    assert "李经办" in await lead.page.locator(f'tr[data-case="{case_id}"]').inner_text()
+    await lead.page.click(f'tr[data-case="{case_id}"] a')
+    await lead.page.wait_for_url("**/inbox/tasks/*")
+    assert await lead.page.locator("#holder").inner_text() == "李经办"
+    assert await lead.page.locator("#assignee").input_value() == ""
+    task_path = lead.page.url.removeprefix(site.url)
+
+    desk = await visit()
+    await desk.sign_in(clerk)
+    await desk.goto(task_path)
+    reason = desk.page.locator("#reason")
+    assert await reason.get_attribute("required") is not None
+    assert await reason.get_attribute("aria-required") == "true"
+    labels = await desk.page.locator("#reason_code option").all_inner_texts()
+    assert labels[1:] == [label.zh for label in catalog.review.reject_reasons.values()]
+    await desk.page.click("#approve")  # not confirmed: the browser keeps the page
+    assert await desk.page.locator("#approve_confirmed").evaluate("e => e.validity.valueMissing")
+    await desk.shot("task-05-confirm-approval")
+
+    # Without the browser's checks (an old browser), the server says the same in plain words.
+    await desk.page.eval_on_selector_all("[required]", "es => es.forEach(e => e.required = false)")
+    await desk.page.select_option("#reason_code", "materials_inconsistent")
+    await desk.submit("#reject")
+    await desk.shot("task-06-reject-without-reason")
+    assert await desk.page.locator("#e-reason").inner_text() == "请填写驳回说明：申请人将看到这段话"
+    assert await desk.page.locator("#e-reject_confirmed").inner_text() == "请先勾选确认"
+    assert await reason.get_attribute("aria-invalid") == "true"
+    assert await desk.page.locator("#reason_code").input_value() == "materials_inconsistent"
+    page_text = await desk.page.locator("main").inner_text()
+    for code in catalog.review.reject_reasons:
+        assert code not in page_text
+    assert await desk.page.locator("#approve").count() == 1  # still open, nothing decided
+
+    await desk.goto(f"{task_path}?lang=en")
+    labels = await desk.page.locator("#reason_code option").all_inner_texts()
+    assert labels[1:] == [label.en for label in catalog.review.reject_reasons.values()]
+    await desk.page.select_option("#reason_code", "materials_inconsistent")
+    await desk.page.fill("#reason", "The certificate names another mother")
+    await desk.page.check("#reject_confirmed")
+    await desk.submit("#reject")
+    assert "rejected" in (await desk.page.locator(".flash").inner_text()).lower()
+
+    await desk.goto(f"/inbox?status=closed&case={case.number}&lang=en")
+    row = desk.page.locator(f'tr[data-case="{case_id}"]')
+    shown = await row.inner_text()
+    assert "Rejected" in shown and "李经办" in shown and "overdue" not in shown.lower()
+    await desk.goto(task_path)
+    assert await desk.page.locator("#decided-by").inner_text() == "李经办"
