@@ -7,12 +7,7 @@ A sealed payload carries
               encryption-cipher = SM4-GCM | AES-256-GCM
     data      KeyRing.seal(the whole original Payload serialized, aad = b"binary/encrypted")
 
-so Temporal's history, its Web UI and anyone reading its database see ciphertext only. A
-serialized payload of `COMPRESS_FROM` bytes or more is compressed (zlib) before it is sealed
-when that makes it smaller, and then says so (`encryption-compression = zlib`) and is sealed
-under its own associated data (`binary/encrypted+zlib`), so the flag cannot be changed
-without the payload failing to open: a case's workflow input (its frozen scenario version,
-12 KB of JSON) shrinks about fivefold, and the cipher has that much less to do. GCM
+so Temporal's history, its Web UI and anyone reading its database see ciphertext only. GCM
 authenticates: without the key nobody can make a payload that opens, so a direct caller of
 Temporal's frontend cannot send an update (or an actor) the workers will accept.
 
@@ -32,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import zlib
 from collections.abc import Sequence
 
 from temporalio.api.common.v1 import Payload
@@ -53,10 +47,6 @@ REFUSED = b"binary/plain-refused"
 UNOPENED = b"binary/encrypted-unopened"
 KEY_ID = "encryption-key-id"
 CIPHER = "encryption-cipher"
-COMPRESSION = "encryption-compression"
-ZLIB = b"zlib"
-ZLIB_AAD = ENCODING + b"+zlib"  # the associated data of a compressed payload
-COMPRESS_FROM = 512  # bytes of serialized payload; below that zlib saves little or nothing
 FIX = (
     "a plain (unsealed) Temporal payload was refused: every onego client and worker must use "
     "security.codec.data_converter; while cases started before payload encryption still run, set "
@@ -71,30 +61,28 @@ def is_sealed(payload: Payload) -> bool:
 class SealingCodec(PayloadCodec):
     """Seals payloads under the key ring's current key; opens them under any key of the ring."""
 
-    def __init__(self, ring: KeyRing, plain_accepted: bool = False, compress: bool = True) -> None:
+    def __init__(self, ring: KeyRing, plain_accepted: bool = False) -> None:
         super().__init__()
         self.ring = ring
         self.plain_accepted = plain_accepted
-        self.compress = compress
         self.plain_seen = 0  # plain payloads met (accepted in migration mode, else refused)
 
     def seal(self, payload: Payload) -> Payload:
         key = self.ring.current
-        metadata = {"encoding": ENCODING, KEY_ID: key.id.encode(), CIPHER: key.algorithm.encode()}
-        plain, aad = payload.SerializeToString(), ENCODING
-        if self.compress and len(plain) >= COMPRESS_FROM:
-            packed = zlib.compress(plain, 1)
-            if len(packed) < len(plain):
-                plain, aad, metadata[COMPRESSION] = packed, ZLIB_AAD, ZLIB
-        return Payload(metadata=metadata, data=self.ring.seal(plain, aad=aad))
+        return Payload(
+            metadata={
+                "encoding": ENCODING,
+                KEY_ID: key.id.encode(),
+                CIPHER: key.algorithm.encode(),
+            },
+            data=self.ring.seal(payload.SerializeToString(), aad=ENCODING),
+        )
 
     def open(self, payload: Payload) -> Payload:
         """The original payload; KeyRingError (naming the key id) when the key is missing or
         the payload was changed."""
         if not is_sealed(payload):
             return self._plain(payload)
-        if payload.metadata.get(COMPRESSION) == ZLIB:
-            return Payload.FromString(zlib.decompress(self.ring.open(payload.data, aad=ZLIB_AAD)))
         return Payload.FromString(self.ring.open(payload.data, aad=ENCODING))
 
     def _decode_one(self, payload: Payload) -> Payload:
@@ -108,7 +96,7 @@ class SealingCodec(PayloadCodec):
             return self._plain(payload)
         try:
             return self.open(payload)
-        except (KeyRingError, ValueError, zlib.error) as error:
+        except (KeyRingError, ValueError) as error:
             log.error("a sealed Temporal payload did not open: %s", error)
             return Payload(metadata={"encoding": UNOPENED})
 
@@ -131,15 +119,12 @@ class SealingCodec(PayloadCodec):
         return [self._decode_one(p) for p in payloads]
 
 
-def sealed_converter(
-    ring: KeyRing, plain_accepted: bool = False, compress: bool = True
-) -> DataConverter:
-    """The pydantic data converter with payloads sealed by `ring` (compressed first when
-    large, unless `compress` is off) and failure messages and stack traces moved into
-    (sealed) encoded attributes."""
+def sealed_converter(ring: KeyRing, plain_accepted: bool = False) -> DataConverter:
+    """The pydantic data converter with payloads sealed by `ring` and failure messages and
+    stack traces moved into (sealed) encoded attributes."""
     return dataclasses.replace(
         pydantic_data_converter,
-        payload_codec=SealingCodec(ring, plain_accepted, compress),
+        payload_codec=SealingCodec(ring, plain_accepted),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 

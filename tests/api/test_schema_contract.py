@@ -64,7 +64,19 @@ def httpx_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     kwargs = {k: v for k, v in kwargs.items() if k not in ("auth", "allow_redirects") and v != {}}
     if isinstance(kwargs.get("data"), bytes | str):
         kwargs["content"] = kwargs.pop("data")
+    if "files" in kwargs:  # generated file parts may be any JSON value: send them as bytes
+        files = kwargs["files"]
+        pairs = files.items() if isinstance(files, dict) else files
+        kwargs["files"] = [(name, _file_part(part)) for name, part in pairs]
     return kwargs
+
+
+def _file_part(part: Any) -> Any:
+    """A multipart file part httpx can send: content that is not bytes or text becomes the
+    bytes of its text."""
+    if isinstance(part, tuple):
+        return tuple(_file_part(v) if i == 1 else v for i, v in enumerate(part))
+    return part if isinstance(part, bytes | str) else str(part).encode()
 
 
 def unstated_rule(response: httpx.Response) -> bool:

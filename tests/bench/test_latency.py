@@ -19,8 +19,8 @@ from store.models import Role
 from tests.conftest import TEST_DATA_KEYS, database_url
 from tests.helpers import Api, count_cases, newborn_form, own_queues, running_api
 
-RATE, SECONDS = 5.0, 2.0  # 10 requests per run
-DELAY = 1.0  # seconds added to every answer of the slowed run (well above a loaded p50)
+RATE, SECONDS = 2.0, 2.0  # 4 requests per run: a low rate, so that they hardly queue
+DELAY = 2.0  # seconds added to every answer of the slowed run (well above a loaded p50)
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from temporalio.testing import WorkflowEnvironment
 from runtime.settings import Settings
 from security.codec import (
     CIPHER,
-    COMPRESSION,
     ENCODING,
     KEY_ID,
     REFUSED,
@@ -155,34 +154,6 @@ async def test_a_changed_payload_does_not_open() -> None:
         codec.open(sealed)
     [unopened] = await codec.decode([sealed])
     assert unopened.metadata["encoding"] == b"binary/encrypted-unopened" and not unopened.data
-
-
-async def test_a_large_payload_is_compressed_before_it_is_sealed() -> None:
-    """A large payload (a case's workflow input holds its scenario version) is sealed
-    compressed, says so, and opens; a small one is sealed as it is. The flag is bound to the
-    ciphertext: a payload whose flag was removed or added does not open."""
-    codec = SealingCodec(ring())
-    large = {
-        "items": [
-            {"code": f"item_{n}", "name": "出生医学证明 birth certificate"} for n in range(60)
-        ]
-    }
-    [big, small] = await codec.encode([plain(large), plain(SECRET)])
-    assert big.metadata[COMPRESSION] == b"zlib" and COMPRESSION not in small.metadata
-    assert len(big.data) < len(plain(large).SerializeToString()) / 3
-    assert await sealed_converter(codec.ring).decode([big, small], [dict, dict]) == [large, SECRET]
-    unflagged = Payload(metadata={k: v for k, v in big.metadata.items() if k != COMPRESSION})
-    unflagged.data = big.data
-    flagged = Payload(metadata={**small.metadata, COMPRESSION: b"zlib"}, data=small.data)
-    for changed in (unflagged, flagged):
-        with pytest.raises(KeyRingError, match="authentication"):
-            codec.open(changed)
-        [unopened] = await codec.decode([changed])
-        assert unopened.metadata["encoding"] == b"binary/encrypted-unopened"
-    assert (
-        COMPRESSION
-        not in (await SealingCodec(ring(), compress=False).encode([plain(large)]))[0].metadata
-    )
 
 
 # -- a real case on the dev server -------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from store.models import Case, CaseItem, Role
 from store.users import DEMO_IDENTITIES
+from tests.web.axe import assert_accessible
 from tests.web.conftest import Site, Visitor
 from tests.web.test_inbox import _newborn_case
 
@@ -74,6 +75,7 @@ async def test_notice_on_a_phone(phone) -> None:
     # Each stacked cell names its column.
     fee = (await _column(table, "收费")).first
     assert await fee.get_attribute("data-label") == "收费"
+    await assert_accessible(page)  # the stacked rows too
 
 
 async def test_form_case_and_inbox_on_a_phone(site: Site, phone) -> None:
@@ -107,6 +109,7 @@ async def test_form_case_and_inbox_on_a_phone(site: Site, phone) -> None:
     await _on_screen(results, "results")
     due = (await _column(items, "承诺时限")).filter(has_text="20")
     await _on_screen(due, "due dates")
+    await assert_accessible(page)
 
     await applicant.goto("/cases")
     await applicant.shot("phone-04-cases")

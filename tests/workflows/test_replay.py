@@ -72,3 +72,17 @@ def test_the_newest_set_waits_for_a_department_that_issues_later():
         if event.HasField("activity_task_scheduled_event_attributes")
     ]
     assert asked.count("issue_social_security_card") == 2
+
+
+def test_the_newest_set_has_its_items_written_done_by_their_departments():
+    """Since set 04 a department activity writes its item done and answers `recorded`: the
+    workflow writes no item transition for it (a `ready_at` answer is not recorded)."""
+    path = SETS[-1] / "approved.json"
+    events = WorkflowHistory.from_json(path.stem, path.read_text()).events
+    answers = [
+        json.loads(event.activity_task_completed_event_attributes.result.payloads[0].data)
+        for event in events
+        if event.HasField("activity_task_completed_event_attributes")
+    ]
+    assert [a["item"] for a in answers if not a["recorded"]] == ["social_security_card"]
+    assert all(a["recorded"] == (a["ready_at"] is None) for a in answers)
