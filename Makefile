@@ -23,7 +23,8 @@ AXE_WHEEL := axe-playwright-python==0.1.8
 RUNTIME_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 SYSTEM_PACKAGES := chromium curl jq $(RUNTIME_PACKAGES)
 
-.PHONY: help venv axe system-deps run test bench bench-dashboard bench-burst bench-sign-in lint clean
+.PHONY: help venv axe system-deps run test bench bench-dashboard bench-burst bench-sign-in lint \
+	clean
 
 help: ## list the targets
 	@echo "onego make targets:"

@@ -286,9 +286,12 @@ def _shard_process(job: ShardJob, reports: Any) -> None:
     workers."""
     number = job.shard.number
     sealed.use_keyring(KeyRing.from_json(job.keys))
+
+    def step(progress: Step) -> None:
+        reports.put(("step", number, progress))
+
     try:
-        steps = lambda step: reports.put(("step", number, step))  # noqa: E731
-        reports.put(("done", number, asyncio.run(_run_shard(job, steps))))
+        reports.put(("done", number, asyncio.run(_run_shard(job, step))))
     except Stuck as exc:
         reports.put(("stuck", number, str(exc)))
     except BaseException as exc:  # noqa: BLE001 - reported to the run, which raises it

@@ -8,12 +8,15 @@ import json
 import math
 import re
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from random import Random
 
 import pytest
 
 from catalog.calendar import WorkCalendar
 from catalog.loader import get_catalog
+from simulation.clock import arrival_offsets, step_end
+from simulation.config import load_config
 from simulation.run import simulate
 
 pytestmark = pytest.mark.timeout(240)
@@ -34,7 +37,8 @@ def stamp(text: str) -> datetime:
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, sqlite3.Connection]:
     folder = tmp_path_factory.mktemp("simulation")
     report, database = folder / "report.html", folder / "run.db"
-    result = simulate("newborn", CASES, seed=7, out=report, database=database)
+    result = simulate("newborn", CASES, seed=7, out=report, database=database, shards=2)
+    assert result.shards == 2 and result.cases_per_second > 0
     assert result.report == report and database.exists()
     html = report.read_text(encoding="utf-8")
     found = re.search(r'<script type="application/json" id="figures">(.*?)</script>', html, re.S)
@@ -156,6 +160,27 @@ def test_what_drives_the_remaining_days(run):
         "SELECT count(*) FROM case_event WHERE kind = 'supplement_requested'"
     ).fetchone()[0]
     assert figures["reviews"][0]["supplements"] == supplements > 0  # ~10 % ask for one
+
+
+def test_each_case_arrived_as_drawn_for_the_whole_run(run):
+    """Two shards ran the cases (even and odd arrival order) from the run's start: each case
+    was submitted at the end of the driver's step its whole-run arrival draw falls in."""
+    figures, _, db = run
+    driver = json.loads(db.execute("SELECT value FROM sim_run WHERE key = 'driver'").fetchone()[0])
+    assert driver["shards"] == 2
+    origin = stamp(driver["origin"])
+    calendar = get_catalog(None).calendar
+    offsets = arrival_offsets(CASES, load_config().arrivals.period(CASES), Random("7:arrivals"))
+    step = timedelta(minutes=load_config().resolution_minutes)
+    submitted = dict(
+        db.execute(
+            'SELECT b.position, c.submitted_at FROM "case" c '
+            "JOIN sim_baseline b ON b.case_id = c.id"
+        ).fetchall()
+    )
+    for position, offset in enumerate(offsets):
+        due = step_end(calendar.add_working_days(origin, offset), origin, step)
+        assert timedelta(0) <= stamp(submitted[position]) - due < timedelta(minutes=1), position
 
 
 def test_the_report_shows_the_figures_in_both_languages(run):
