@@ -163,6 +163,18 @@ MESSAGES: dict[str, tuple[Text, Text]] = {
         Text(zh="内容不能为空", en="Must not be empty"),
         Text(zh="请填写此项", en="Fill in this field"),
     ),
+    "greater_than_equal": (
+        Text(zh="数值过小", en="Too small"),
+        Text(zh="不能小于{ge}", en="At least {ge}"),
+    ),
+    "less_than_equal": (
+        Text(zh="数值过大", en="Too large"),
+        Text(zh="不能大于{le}", en="At most {le}"),
+    ),
+    "int_parsing": (
+        Text(zh="不是整数", en="Not a whole number"),
+        Text(zh="请填写整数，如 3250", en="Enter a whole number such as 3250"),
+    ),
 }
 GENERIC = (
     Text(zh="填写的值无效", en="Invalid value"),
@@ -172,7 +184,6 @@ TYPE_ALIASES = {
     "date_parsing": "date_from_datetime_parsing",
     "date_type": "date_from_datetime_parsing",
     "literal_error": "enum",
-    "int_parsing": "int_parsing",
     "string_type": "string_type",
 }
 

@@ -406,6 +406,19 @@ class Certificate(SQLModel, table=True):
     revoked_at: datetime | None = _ts(nullable=True)
 
 
+class Draft(SQLModel, table=True):
+    """An applicant's unfinished unified form (web/drafts.py): the raw answers sealed like a
+    case's form, one per applicant and scenario."""
+
+    __table_args__ = (UniqueConstraint("owner_id", "scenario"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    owner_id: int = Field(foreign_key="user.id", index=True)
+    scenario: str = Field(max_length=64)
+    answers: dict[str, Any] = Field(sa_column=Column(SealedJSON("draft.answers"), nullable=False))
+    updated_at: datetime = _ts(nullable=False)
+
+
 # The case tables as Core tables, for statements that need no ORM objects.
 CASE: Table = Case.__table__  # type: ignore[attr-defined]
 ITEM: Table = CaseItem.__table__  # type: ignore[attr-defined]

@@ -10,19 +10,25 @@ import uuid
 from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.datastructures import FormData
 
 from cases import applicant, paper, view
 from cases.errors import CaseError, NotFound
 from cases.models import CasePublic, SupplementCreate, WithdrawCreate
-from cases.submission import StartDeferred, SubmissionRejected, record_submission, submit
+from cases.submission import (
+    StartDeferred,
+    SubmissionRejected,
+    record_submission,
+    submit,
+    validate_submission,
+)
 from catalog.loader import Catalog
-from catalog.models import Audience, Scenario
+from catalog.models import Audience, FieldType, Scenario
 from catalog.reform import material_sources, reform_figures
 from domain.text import Text
 from forms.messages import Problem, problems_from
@@ -41,9 +47,12 @@ from routers.deps import (
 )
 from routers.errors import status_of
 from store.models import Case, Certificate, User
+from web.case_facts import AGAIN, action_needed, rejection_of, subject_of
 from web.common import AnyUser, Applicant, not_found, redirect, render
+from web.drafts import DraftRefused, draft_of, drafts_of, drop_draft, save_draft
 from web.fields import by_field, form_sections, read_form
-from web.uploads import FILE_PREFIX, kept_documents, uploaded
+from web.i18n import both
+from web.uploads import FILE_PREFIX, KEPT_PREFIX, kept_documents, uploaded
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,6 +89,7 @@ def _form_page(
     key: str,
     problems: list[Problem] | None = None,
     kept: dict[str, list[tuple[str, str]]] | None = None,
+    resumed: str | None = None,
 ) -> Response:
     form = compile_form(scenario.code, scenario.version, catalog)
     sections = form_sections(catalog, form, values, problems or [], sources)
@@ -87,11 +97,20 @@ def _form_page(
     located, general = by_field(problems or [])
     general += [p for code, p in located.items() if code not in drawn]
     general = [p for p in general if not p.loc.startswith(FILE_PREFIX)]  # at their input
+    files = _file_context(request, problems or [])["file_problems"]
     context = {
         "scenario": scenario,
         "sections": sections,
         "problems": problems or [],
+        # the error summary: a link to each field with a problem, in the form's order
+        "bad": [f for s in sections for f in s.fields if f.problem],
+        "bad_files": [
+            (m, catalog.materials[m].name, files[FILE_PREFIX + m])
+            for m in asked
+            if FILE_PREFIX + m in files
+        ],
         "general": general,
+        "resumed": resumed,
         "key": key,
         "fetched": [catalog.materials[m].name for m in fetched],
         "asked": [catalog.materials[m].name for m in asked],
@@ -112,22 +131,53 @@ async def _prefilled(
 
 @router.get("/scenarios/{code}/apply")
 async def apply_page(
-    code: str, request: Request, user: Applicant, catalog: CatalogDep, registries: RegistriesDep
+    code: str,
+    request: Request,
+    user: Applicant,
+    session: SessionDep,
+    catalog: CatalogDep,
+    registries: RegistriesDep,
+    draft: str = "",
+    again: str = Query("", alias="from"),
 ) -> Response:
-    """The unified form, prefilled from the shared registries for the signed-in applicant."""
+    """The unified form, prefilled from the shared registries for the signed-in applicant;
+    `?draft=<id>` resumes a saved draft, `?from=<case>` starts again from the answers of the
+    applicant's own earlier case (a rejected one)."""
     scenario = _scenario(catalog, code)
     found = await _prefilled(catalog, scenario, registries, user)
+    answers, resumed = await run_in_threadpool(_answers_of, session, user, code, draft, again)
     return _form_page(
         request,
         catalog,
         scenario,
         user,
-        found.values,
+        {**found.values, **answers},
         found.sources,
         found.fetched_materials,
         found.asked_materials,
         key=uuid.uuid4().hex,
+        resumed=resumed,
     )
+
+
+def _answers_of(
+    session: SessionDep, user: User, scenario: str, draft_id: str, case_ref: str
+) -> tuple[dict[str, Any], str | None]:
+    """The answers a form starts from: a draft's, or an own case's of the same scenario."""
+    if draft_id:
+        found = draft_of(session, user, draft_id, scenario)
+        if found is None:
+            raise not_found()
+        return dict(found.answers), "draft"
+    if case_ref:
+        try:
+            case = view.own_case(session, case_ref, user)
+        except NotFound:
+            raise not_found() from None
+        if case.scenario != scenario:
+            raise not_found()
+        return dict(case.form), "case"
+    return {}, None
 
 
 @router.post("/scenarios/{code}/apply")
@@ -141,24 +191,41 @@ async def apply(
     settings: SettingsDep,
     registries: RegistriesDep,
 ) -> Response:
-    """Submit the form like POST /api/v1/cases: every problem is shown at its field. The
-    files of the materials asked are stored as uploads and handed in with the form."""
+    """The form's steps, by its button (`step`): "review" validates and shows the answers to
+    check, "change" goes back to the form with them, "draft" keeps them as a draft, and
+    "submit" (also a post without a step: a script) submits like POST /api/v1/cases. Every
+    problem is shown at its field; the files of the materials asked are stored as uploads
+    and ride along (as their ids) until the form is submitted."""
     scenario = _scenario(catalog, code)
     posted = await request.form()
     form: CompiledForm = compile_form(scenario.code, scenario.version, catalog)
+    step = str(posted.get("step") or "submit")
+    if step == "draft":
+        return await _save_draft(request, user, session, catalog, registries, scenario, posted)
     data = read_form(form, posted)
     # The page's key (a random token made when the page rendered, `apply_page`) makes a
-    # repeated submission (a double click, a reload, a browser retry) the same case.
+    # repeated submission (a double click, a reload, a browser retry) the same case; it
+    # rides through the check of the answers.
     key = str(posted.get("idempotency_key") or "")[:128] or None
     flash = "submitted"
     spec = catalog.spec(scenario.code, scenario.version)
     assert spec is not None
     materials = list(material_sources(catalog, spec))  # the page asks for some of them
     documents, refused = await uploaded(request, session, settings, user, posted, materials)
+    again = partial(
+        _form_again, request, session, catalog, registries, scenario, user, posted, documents
+    )
+    if refused or step == "change":
+        return await again(key, refused)
     try:
         assert user.id is not None
-        if refused:
-            raise SubmissionRejected(refused)
+        if step == "review":
+            validate_submission(
+                catalog, code, data, applicant=identity_of(user).resident_id, documents=documents
+            )
+            return await _review_page(
+                request, session, catalog, scenario, user, posted, documents, key
+            )
         case, created = await submit(
             session,
             temporal,
@@ -175,25 +242,102 @@ async def apply(
     except StartDeferred as deferred:  # stored; the reconciler starts it within seconds
         case, created, flash = deferred.case, deferred.created, "queued"
     except SubmissionRejected as exc:
-        kept = await run_in_threadpool(kept_documents, session, user, documents)
-        found = await _prefilled(catalog, scenario, registries, user)
-        return _form_page(
-            request,
-            catalog,
-            scenario,
-            user,
-            _raw(posted),
-            found.sources,
-            found.fetched_materials,
-            found.asked_materials,
-            # the same key while the form is corrected; a new one once the key was the problem
-            key=key if key and exc.status_code == 422 else uuid.uuid4().hex,
-            problems=exc.problems,
-            kept=kept,
-        )
+        # the same key while the form is corrected; a new one once the key was the problem
+        return await again(key if exc.status_code == 422 else None, exc.problems)
     case_id, ref = case.id, case.number or case.id
     await run_in_threadpool(record_submission, Auditor(request, session), user, case_id, created)
+    await run_in_threadpool(drop_draft, session, user, scenario.code)
     return redirect(f"/cases/{ref}?msg={flash}")
+
+
+async def _form_again(
+    request: Request,
+    session: SessionDep,
+    catalog: Catalog,
+    registries: RegistriesDep,
+    scenario: Scenario,
+    user: User,
+    posted: FormData,
+    documents: dict[str, list[str]],
+    key: str | None,
+    problems: list[Problem],
+) -> Response:
+    """The form again with what was posted, its problems and the files kept; `key` is the
+    page's Idempotency-Key, a new one when None."""
+    kept = await run_in_threadpool(kept_documents, session, user, documents)
+    found = await _prefilled(catalog, scenario, registries, user)
+    return _form_page(
+        request,
+        catalog,
+        scenario,
+        user,
+        _raw(posted),
+        found.sources,
+        found.fetched_materials,
+        found.asked_materials,
+        key=key or uuid.uuid4().hex,
+        problems=problems,
+        kept=kept,
+    )
+
+
+async def _review_page(
+    request: Request,
+    session: SessionDep,
+    catalog: Catalog,
+    scenario: Scenario,
+    user: User,
+    posted: FormData,
+    documents: dict[str, list[str]],
+    key: str | None,
+) -> Response:
+    """The answers to check, by section, each with a button back to its field; the answers
+    and the documents' ids ride in hidden inputs to the final submission."""
+    form = compile_form(scenario.code, scenario.version, catalog)
+    raw = _raw(posted)
+    answered = [f.code for f in form.fields if raw.get(f.code) or f.type is FieldType.boolean]
+    answers = [(c, raw[c]) for c in answered if c in raw]
+    kept = await run_in_threadpool(kept_documents, session, user, documents)
+    context = {
+        "scenario": scenario,
+        "key": key or uuid.uuid4().hex,
+        "answers": answers,
+        "sections": form_sections(catalog, form, raw, only=answered),
+        "documents": [(m, catalog.materials[m].name, files) for m, files in kept.items() if files],
+    }
+    return render(request, "review.html", context, user=user)
+
+
+async def _save_draft(
+    request: Request,
+    user: User,
+    session: SessionDep,
+    catalog: Catalog,
+    registries: RegistriesDep,
+    scenario: Scenario,
+    posted: FormData,
+) -> Response:
+    """Keep the answers as typed (no validation, no files) and list the draft in My cases;
+    a refused draft shows the form again with why."""
+    form = compile_form(scenario.code, scenario.version, catalog)
+    fields = [f.code for f in form.fields]
+    try:
+        await run_in_threadpool(save_draft, session, user, scenario.code, _raw(posted), fields)
+    except DraftRefused as refused:
+        problem = Problem(
+            loc="draft", code="draft_refused", message=refused.message, fix=both("form.draft_fix")
+        )
+        key = str(posted.get("idempotency_key") or "")[:128] or None
+        spec = catalog.spec(scenario.code, scenario.version)
+        assert spec is not None
+        kept = {
+            m: [str(v) for v in posted.getlist(KEPT_PREFIX + m)]
+            for m in material_sources(catalog, spec)
+        }
+        return await _form_again(
+            request, session, catalog, registries, scenario, user, posted, kept, key, [problem]
+        )
+    return redirect("/cases?msg=draft_saved")
 
 
 def _file_context(request: Request, problems: list[Problem]) -> dict[str, Any]:
@@ -215,10 +359,27 @@ def _raw(posted: FormData) -> dict[str, Any]:
 def case_list(
     request: Request, user: Applicant, session: SessionDep, catalog: CatalogDep
 ) -> Response:
-    """The applicant's own cases, newest first."""
+    """The applicant's own cases, newest first, each with whom it is about and whether it
+    waits for the applicant; then the drafts to continue."""
     cases = view.list_cases(session, catalog, user)
     names = {s.code: s.name for s in catalog.latest_versions()}
-    return render(request, "cases.html", {"cases": cases, "names": names}, user=user)
+    ids = [c.id for c in cases]
+    forms = dict(session.exec(select(Case.id, Case.form).where(col(Case.id).in_(ids))).all())
+    rows = [
+        {
+            "case": c,
+            "subject": subject_of(catalog, c.scenario, forms.get(c.id) or {}),
+            "action": action_needed(c),
+        }
+        for c in cases
+    ]
+    context = {
+        "rows": rows,
+        "names": names,
+        "actions": sum(1 for row in rows if row["action"]),
+        "drafts": drafts_of(session, user),
+    }
+    return render(request, "cases.html", context, user=user)
 
 
 def _case_view(catalog: Catalog, case: CasePublic) -> dict[str, Any]:
@@ -270,6 +431,10 @@ def _case_page(
     own = stored.applicant_id == user.id
     certified = session.exec(select(Certificate.output).where(Certificate.case_id == case.id))
     context.update(
+        subject=subject_of(catalog, case.scenario, stored.form),
+        action=action_needed(case),
+        rejection=rejection_of(session, catalog, case.id),
+        again=own and case.status in AGAIN,
         supplements=supplements,
         problems=problems or [],
         message=message,

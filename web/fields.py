@@ -26,6 +26,46 @@ WIDGETS = {
     FieldType.phone: "tel",
 }
 
+CHOICES = {"select", "radio"}  # a required answer is chosen, not typed
+REQUIRED = {"missing", "string_too_short"}
+# a required answer left blank -> its message: chosen (True) or typed (False)
+ASK = {
+    chosen: key
+    for key, chosen in (
+        ("form.err.choose", True),
+        ("form.err.enter", False),
+    )
+}
+# a problem's code -> the message naming the field for the rule it breaks
+SPECIFIC = {
+    code: key
+    for key, codes in (
+        (
+            "form.err.pattern",
+            (
+                "resident_id_format",
+                "credit_code_format",
+                "phone_format",
+                "string_pattern_mismatch",
+                "date_from_datetime_parsing",
+                "decimal_parsing",
+                "int_parsing",
+                "bool_parsing",
+                "enum",
+            ),
+        ),
+        (
+            "form.err.range",
+            ("greater_than_equal", "less_than_equal", "string_too_long", "date_out_of_range"),
+        ),
+        (
+            "form.err.check_digit",
+            ("resident_id_checksum", "credit_code_checksum", "bank_account_invalid"),
+        ),
+    )
+    for code in codes
+}
+
 
 @dataclass
 class FieldView:
@@ -41,6 +81,25 @@ class FieldView:
     problem: Problem | None = None
     prefilled_from: Text | None = None
     when: str | None = None  # JSON list of conditions: the field shows when any holds
+
+    @property
+    def error_key(self) -> str | None:
+        """The message naming this field for its problem's rule (`form.err.*`), if the
+        rule has one; else the page shows the problem's own message and fix."""
+        if self.problem is None:
+            return None
+        code = self.problem.code
+        if code in REQUIRED:
+            return ASK[self.widget in CHOICES]
+        return SPECIFIC.get(code)
+
+    @property
+    def phrase(self) -> Text:
+        """The label inside a sentence: "Enter baby's name" (an acronym keeps its case)."""
+        en = self.label.en
+        if en[:2] != en[:2].upper():
+            en = en[:1].lower() + en[1:]
+        return Text(zh=self.label.zh, en=en)
 
     @property
     def describedby(self) -> str:

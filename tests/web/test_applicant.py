@@ -4,18 +4,23 @@ prefilled values and inline errors, the case page; the English switch."""
 import io
 import re
 
+import httpx
 import pytest
 from pypdf import PdfReader
 from sqlmodel import Session, select
 
 from catalog.loader import get_catalog
+from routers.deps import TOKEN_COOKIE
+from security.sign_in import web_token
 from store.models import Document, Role, User
 from store.users import DEMO_IDENTITIES
 from tests.documents.stored import PDF
-from tests.helpers import count_cases
+from tests.helpers import Api, count_cases, item_status, newborn_form
 from tests.receipts.pdfs import text_of
+from tests.web.axe import assert_accessible
 from tests.web.conftest import Site
 from tests.web.pages import fill_form, recent
+from tests.web.test_form_validation import signed_in
 
 pytestmark = pytest.mark.timeout(120)
 CASE_URL = re.compile(r"/cases/([A-Z]{2,6}-\d{8}-\d{6,})\?")  # the case's number
@@ -76,8 +81,13 @@ async def test_newborn_case_submitted_through_the_browser(site: Site, visit) -> 
     await v.shot("newborn-04-form-error")
     assert page.url.endswith("/scenarios/newborn/apply")
     error = page.locator('.field[data-field="mother_bank_account"] .error')
-    assert "银行卡号无效" in await error.inner_text()
-    assert "申请有 1 处需要修改" in await page.locator("#form-problems").inner_text()
+    assert "母亲社保银行账户的校验位不正确" in await error.inner_text()
+    summary = page.locator("#form-problems")
+    assert "申请有 1 处需要修改" in await summary.inner_text()
+    # The summary has the focus; its link lands on the field.
+    assert await page.evaluate("document.activeElement.id") == "form-problems"
+    await summary.locator('a[href="#f-mother_bank_account"]').click()
+    assert await page.evaluate("document.activeElement.id") == "f-mother_bank_account"
     assert await page.locator('[name="baby_name"]').input_value() == "王小雨"  # kept
     assert await page.locator('[name="baby_sex"]').input_value() == "female"
     assert count_cases(site.engine, _user_id(site, username)) == 0
@@ -86,6 +96,15 @@ async def test_newborn_case_submitted_through_the_browser(site: Site, visit) -> 
     assert "已上传：出院小结.pdf" in await discharge.inner_text()
 
     await page.fill('[name="mother_bank_account"]', "6222020200112233446")
+    await v.submit("#submit")
+    # The answers to check, then the submission.
+    assert "核对填写内容" in await page.locator("h1").inner_text()
+    answers = page.locator('.answer[data-field="baby_name"]')
+    assert "王小雨" in await answers.inner_text()
+    assert "出院小结.pdf" in await page.locator("#review-documents").inner_text()
+    await v.shot("newborn-04b-check-answers")
+    await assert_accessible(page)
+    assert count_cases(site.engine, _user_id(site, username)) == 0
     await v.submit("#submit")
     match = CASE_URL.search(page.url)
     assert match, page.url
@@ -139,6 +158,12 @@ async def test_restaurant_case_submitted_through_the_browser(site: Site, visit) 
     assert await signboard.is_visible()
     await fill_form(page, catalog, "open_restaurant", {"sell_tobacco": False})
     await v.shot("restaurant-02-form-filled")
+    await v.submit("#submit")
+    # "Change" goes back to the field with the answers kept.
+    await v.submit('.answer[data-field="enterprise_name"] button')
+    assert await page.locator('[name="sell_tobacco"]').is_checked() is False
+    assert await page.locator('[name="install_signboard"]').is_checked()
+    await v.submit("#submit")
     await v.submit("#submit")
     assert CASE_URL.search(page.url), page.url
     await v.shot("restaurant-03-case")
@@ -218,3 +243,75 @@ async def test_notice_page_and_pdf(site: Site, visit) -> None:
     await v.shot("notice-02-restaurant")
     signboard = await table.locator('tr[data-item="outdoor_signboard"]').inner_text()
     assert "当“设置户外招牌”为“是”时办理" in signboard
+
+
+async def test_my_cases_name_the_subject_flag_actions_and_offer_to_apply_again(
+    site: Site,
+) -> None:
+    """A case waiting for the applicant's supplement is flagged and counted; a rejection
+    shows its category and the next steps, and "apply again" opens the form filled with the
+    rejected case's answers, for its applicant only."""
+    async with httpx.AsyncClient(base_url=site.url, timeout=30) as http:
+        api = Api(http, site.engine, site.settings, site.temporal)
+        applicant = await api.account(Role.applicant)
+        clerk = await api.account(Role.clerk, "public-security")
+        waiting = (await api.submit(applicant, newborn_form(baby_name="王小雨"))).json()["id"]
+        rejected = (await api.submit(applicant, newborn_form(baby_name="李安然"))).json()["id"]
+        for case_id, body in (
+            (
+                waiting,
+                {
+                    "decision": "supplement",
+                    "supplement": {"fields": ["baby_name"], "note": "姓名与出生医学证明不符"},
+                },
+            ),
+            (
+                rejected,
+                {
+                    "decision": "reject",
+                    "reason_code": "materials_inconsistent",
+                    "reason": "出生医学证明与户主信息不一致",
+                },
+            ),
+        ):
+            await api.wait_for_review(applicant, case_id)
+            task = await api.open_task(clerk, case_id)
+            assert (await api.claim(clerk, task["id"])).status_code == 200
+            decided = await http.post(
+                f"/api/v1/tasks/{task['id']}/decision", json=body, headers=clerk.headers
+            )
+            assert decided.status_code == 200, decided.text
+        await api.wait_case(applicant, rejected, lambda c: c["status"] == "rejected")
+        await api.wait_case(
+            applicant,
+            waiting,
+            lambda c: item_status(c, "household_registration") == "awaiting_supplement",
+        )
+        numbers = {c: (await api.case(applicant, c))["number"] for c in (waiting, rejected)}
+
+    cookie = {TOKEN_COOKIE: web_token(applicant.user, site.settings)}
+    async with httpx.AsyncClient(base_url=site.url, cookies=cookie, timeout=30) as browser:
+        cases = (await browser.get("/cases")).text
+        row = re.search(rf'<tr data-case="{waiting}" class="action-needed">(.*?)</tr>', cases, re.S)
+        assert row is not None and "需要您处理" in row.group(1)
+        assert '<td data-label="办理对象" class="subject">王**</td>' in row.group(1)  # masked
+        assert "王小雨" not in cases
+        other = re.search(rf'<tr data-case="{rejected}">(.*?)</tr>', cases, re.S)
+        assert other is not None and "李**" in other.group(1)
+        assert '<span class="tag action" id="actions-count">1 件需要您处理</span>' in cases
+
+        page = (await browser.get(f"/cases/{numbers[waiting]}")).text
+        assert 'id="action-needed"' in page and 'id="apply-again"' not in page
+
+        page = (await browser.get(f"/cases/{numbers[rejected]}?lang=en")).text
+        assert '<dd id="case-rejection">Materials do not match the form</dd>' in page
+        assert "administrative reconsideration" in page
+        again = f"/scenarios/newborn/apply?from={numbers[rejected]}"
+        assert f'href="{again}"' in page
+        form = (await browser.get(again + "&lang=zh")).text
+        assert 'name="baby_name" value="李安然"' in form and "已按上次申请的内容预填" in form
+
+    stranger = site.user(Role.applicant)
+    async with httpx.AsyncClient(base_url=site.url) as browser:
+        await signed_in(browser, stranger)
+        assert (await browser.get(again)).status_code == 404
