@@ -35,11 +35,14 @@ from store.models import (
     NOTIFICATION,
     Case,
     CaseEvent,
+    Draft,
     SimulatedIssue,
     utcnow,
 )
 
 OPEN = (CaseStatus.submitted, CaseStatus.running)
+# An applicant's unfinished form (web/drafts.py) is kept this long after its last save.
+DRAFT_DAYS = 30
 PERSONAL_DETAIL = frozenset({"outputs", "reason", "supplement", "fields", "data"})
 ERASED_TEXT = {
     "zh": "（已超过保存期限，个人信息已删除）",
@@ -56,6 +59,7 @@ class RetentionReport:
     cutoff: datetime
     erased: int
     documents: int = 0  # documents forgotten: of erased cases, and uploads no case took up
+    drafts: int = 0  # unfinished forms untouched for DRAFT_DAYS, deleted
 
 
 class DocumentForgetting(Protocol):
@@ -157,7 +161,19 @@ def run_retention(
     if documents is not None:
         with Session(engine) as session:
             forgotten += documents.unattached(session, now)
-    return RetentionReport(cutoff, erased, forgotten)
+    return RetentionReport(cutoff, erased, forgotten, _forget_drafts(engine, now))
+
+
+def _forget_drafts(engine: Engine, now: datetime) -> int:
+    """Delete the drafts nobody saved for `DRAFT_DAYS` (they hold sealed personal answers)."""
+    with Session(engine) as session:
+        stale = session.exec(
+            select(Draft).where(col(Draft.updated_at) < now - timedelta(days=DRAFT_DAYS))
+        ).all()
+        for draft in stale:
+            session.delete(draft)
+        session.commit()
+    return len(stale)
 
 
 async def run_daily(

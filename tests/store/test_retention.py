@@ -1,6 +1,7 @@
 """Retention: cases closed longer than the period lose their personal data and keep their
 figures (store/retention.py, `onego retention run`)."""
 
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -17,11 +18,14 @@ from store.models import (
     Case,
     CaseEvent,
     CaseItem,
+    Draft,
     Notification,
+    Role,
     SimulatedIssue,
     utcnow,
 )
-from store.retention import ERASED_TEXT, run_retention
+from store.retention import DRAFT_DAYS, ERASED_TEXT, run_retention
+from store.users import add_user
 from tests.conftest import TEST_DATA_KEYS, database_url
 from tests.store.personal import personal_values, store_case
 from tests.store.test_sealed import raw_rows, readable
@@ -127,3 +131,28 @@ def test_onego_retention_run(cli_settings: Engine) -> None:
         assert session.get(Case, old).form == {}  # type: ignore[union-attr]
     assert _whole(engine, recent, recent_form)
     assert _runs(engine) == ["1 cases"]
+
+
+def test_drafts_untouched_for_their_period_are_deleted(engine: Engine) -> None:
+    """An unfinished form holds personal answers: deleted DRAFT_DAYS after its last save."""
+    now = utcnow()
+    with Session(engine) as session:
+        owner = add_user(session, f"drafter-{uuid.uuid4().hex[:8]}", "x" * 12, Role.applicant)
+        owner_id = owner.id
+        assert owner_id is not None
+        for scenario, age in (("newborn", DRAFT_DAYS + 1), ("open_restaurant", DRAFT_DAYS - 1)):
+            session.add(
+                Draft(
+                    id=str(uuid.uuid4()),
+                    owner_id=owner_id,
+                    scenario=scenario,
+                    answers={"child_name": "王小明"},
+                    updated_at=now - timedelta(days=age),
+                )
+            )
+        session.commit()
+    report = run_retention(engine, PERIOD, now)
+    assert report.drafts >= 1
+    with Session(engine) as session:
+        left = session.exec(select(Draft.scenario).where(Draft.owner_id == owner_id)).all()
+    assert left == ["open_restaurant"]
