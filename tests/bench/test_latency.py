@@ -25,7 +25,7 @@ DELAY = 2.0  # seconds added to every answer of the slowed run (well above a loa
 
 @pytest.fixture
 async def api(
-    time_skipping_env: WorkflowEnvironment, sqlite_engine: Engine, tmp_path: Path
+    dev_env: WorkflowEnvironment, sqlite_engine: Engine, tmp_path: Path
 ) -> AsyncIterator[Api]:
     settings = Settings(
         database_url=database_url(sqlite_engine),
@@ -34,9 +34,7 @@ async def api(
         secret_key=f"test-{uuid.uuid4().hex}",
         data_keys=TEST_DATA_KEYS,
     )
-    async with running_api(
-        settings, time_skipping_env.client, sqlite_engine, reconcile=False
-    ) as running:
+    async with running_api(settings, dev_env.client, sqlite_engine, reconcile=False) as running:
         yield running
 
 
@@ -73,9 +71,9 @@ async def test_refused_answers_are_counted_apart(api: Api) -> None:
     assert sample.latencies == []
 
 
-async def test_bare_starts_are_timed(time_skipping_env: WorkflowEnvironment) -> None:
+async def test_bare_starts_are_timed(dev_env: WorkflowEnvironment) -> None:
     spec = get_catalog().spec("newborn")
     assert spec is not None
-    sample = await open_loop(start_bare(plain(time_skipping_env.client), spec), RATE, 1)
+    sample = await open_loop(start_bare(plain(dev_env.client), spec), RATE, 1)
     assert sample.sent == len(sample.latencies) == RATE
     assert 0 < sample.percentile(50) <= sample.percentile(99)

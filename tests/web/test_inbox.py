@@ -202,7 +202,7 @@ async def test_clerk_reviews_the_newborn_task(site: Site, visit) -> None:
     await person.submit("#supplement-household_registration button[type=submit]")
     await person.shot("case-02-supplement-invalid")
     error = person.page.locator('#supplement-household_registration .field[data-field="baby_name"]')
-    assert "内容不能为空" in await error.locator(".error").inner_text()
+    assert "请输入新生儿姓名" in await error.locator(".error").inner_text()  # the rule, by name
     await person.page.fill('#supplement-household_registration [name="baby_name"]', "王小语")
     await person.submit("#supplement-household_registration button[type=submit]")
     await person.shot("case-03-supplemented")
