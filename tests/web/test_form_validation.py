@@ -166,11 +166,14 @@ async def test_a_draft_is_kept_sealed_resumed_and_dropped_on_submission(site: Si
         resumed = (await browser.get(found.group(1))).text
         assert 'name="baby_name" value="王小雨"' in resumed and 'id="resumed"' in resumed
 
+        with Session(site.engine) as session:
+            owner = session.exec(select(User.id).where(User.username == username)).one()
         with site.engine.connect() as connection:  # sealed at rest: no name in clear
-            [answers] = connection.execute(text("SELECT answers FROM draft")).scalars()
+            query = text("SELECT answers FROM draft WHERE owner_id = :owner")
+            [answers] = connection.execute(query, {"owner": owner}).scalars()
         assert "王小雨" not in str(answers)
         with Session(site.engine) as session:
-            [draft] = session.exec(select(Draft))
+            [draft] = session.exec(select(Draft).where(Draft.owner_id == owner))
             assert draft.answers == {"baby_name": "王小雨"}  # only the form's fields
 
         other = site.user(Role.applicant)
@@ -187,7 +190,7 @@ async def test_a_draft_is_kept_sealed_resumed_and_dropped_on_submission(site: Si
         form = {**newborn_form(), CSRF_FIELD: token, "idempotency_key": "d1", "step": "submit"}
         assert (await browser.post("/scenarios/newborn/apply", data=form)).status_code == 303
     with Session(site.engine) as session:
-        assert {d.scenario for d in session.exec(select(Draft))} == {
+        assert {d.scenario for d in session.exec(select(Draft).where(Draft.owner_id == owner))} == {
             "open_company",
             "open_restaurant",
             "retirement",
