@@ -83,14 +83,16 @@ async def upload_document(
     return await run_in_threadpool(_upload, session, settings, audit, user, data, file.filename)
 
 
-def _upload(
+def store_upload(
     session: Session,
     settings: Settings,
     audit: Auditor,
     user: User,
     data: bytes,
     filename: str | None,
-) -> DocumentPublic:
+) -> Document:
+    """Check and keep one upload with its audit row (API and pages alike); a refusal is
+    audited too and raised as `DocumentRefused`."""
     assert user.id is not None
     try:
         document = save_upload(
@@ -106,14 +108,30 @@ def _upload(
     except DocumentRefused as refused:
         what = {"object_type": "document", "detail": refused.problem.code}
         audit.record(user, "document.upload", outcome="failure", **what)
-        raise refusal(refused) from None
-    public = DocumentPublic.model_validate(document, from_attributes=True)
-    # the row is committed with its audit row
-    detail = document.content_type
-    audit.record(
-        user, "document.upload", object_type="document", object_id=public.id, detail=detail
+        raise
+    audit.record(  # commits the row with its audit row
+        user,
+        "document.upload",
+        object_type="document",
+        object_id=document.id,
+        detail=document.content_type,
     )
-    return public
+    return document
+
+
+def _upload(
+    session: Session,
+    settings: Settings,
+    audit: Auditor,
+    user: User,
+    data: bytes,
+    filename: str | None,
+) -> DocumentPublic:
+    try:
+        document = store_upload(session, settings, audit, user, data, filename)
+    except DocumentRefused as refused:
+        raise refusal(refused) from None
+    return DocumentPublic.model_validate(document, from_attributes=True)
 
 
 def content_response(document: Document, data: bytes) -> Response:

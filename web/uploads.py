@@ -7,20 +7,16 @@ with its id in a hidden input (`document-<material>`), so the corrected form nee
 upload.
 """
 
-from typing import Any
-
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData, UploadFile
 
 from documents.limits import DocumentRefused
-from documents.records import save_upload
-from documents.vault import store_of
 from forms.messages import Problem
 from routers.audit import Auditor
+from routers.documents import store_upload
 from runtime.settings import Settings
-from store import sealed
 from store.models import Document, User
 
 # The pages whose forms carry files, and how many files one may carry at most (one per
@@ -77,31 +73,7 @@ def _store(
     data: bytes,
     filename: str | None,
 ) -> Document:
-    assert user.id is not None
-    audit = Auditor(request, session)
-    try:
-        document = save_upload(
-            session,
-            store_of(settings),
-            sealed.keyring(),
-            user.id,
-            data,
-            filename,
-            settings.document_max_bytes,
-            settings.document_max_pending,
-        )
-    except DocumentRefused as refused:
-        what: dict[str, Any] = {"object_type": "document", "detail": refused.problem.code}
-        audit.record(user, "document.upload", outcome="failure", **what)
-        raise
-    audit.record(  # commits the row with its audit row
-        user,
-        "document.upload",
-        object_type="document",
-        object_id=document.id,
-        detail=document.content_type,
-    )
-    return document
+    return store_upload(session, settings, Auditor(request, session), user, data, filename)
 
 
 def kept_documents(
