@@ -293,7 +293,12 @@ def run() -> None:
     api += ["--host", settings.api_host, "--port", str(settings.api_port)]
     supervisor = Supervisor(
         [
-            Component("Temporal dev server", server, temporal_ready(host, int(port))),
+            Component(
+                "Temporal dev server",
+                server,
+                temporal_ready(host, int(port)),
+                hushed_when_stopping=('error="context canceled"',),
+            ),
             Component("worker", [sys.executable, "-m", "worker"]),
             Component("API", api, port_ready(settings.api_host, settings.api_port)),
         ],

@@ -18,11 +18,13 @@ import asyncio
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import IO
 
 from temporalio.client import Client
 
@@ -52,7 +54,11 @@ class Component:
     name: str
     command: list[str]
     ready: Callable[[], bool] | None = None
+    # Lines the component is known to print while it is being stopped, harmless then (the
+    # dev server's "context canceled" errors): dropped from its output once a stop began.
+    hushed_when_stopping: tuple[str, ...] = ()
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    relay: threading.Thread | None = field(default=None, repr=False)  # of piped output
     started_at: float = 0.0
     delay: float | None = None  # the last restart delay; None: never restarted
     restart_at: float | None = None  # when a dead component is started again
@@ -138,11 +144,33 @@ class Supervisor:
 
     def _spawn(self, component: Component) -> None:
         # A session of its own: the terminal's Ctrl-C reaches the supervisor alone.
+        piped = subprocess.PIPE if component.hushed_when_stopping else None
         component.process = subprocess.Popen(
-            component.command, env=self.env, start_new_session=True
+            component.command,
+            env=self.env,
+            start_new_session=True,
+            stdout=piped,
+            stderr=subprocess.STDOUT if piped else None,
         )
+        component.relay = None
+        if component.process.stdout is not None:
+            component.relay = threading.Thread(
+                target=self._relay, args=(component, component.process.stdout), daemon=True
+            )
+            component.relay.start()
         component.started_at = time.monotonic()
         component.restart_at = None
+
+    def _relay(self, component: Component, output: IO[bytes]) -> None:
+        """Copy a piped component's output to ours, less its hushed lines during a stop."""
+        for line in output:
+            text = line.decode(errors="replace")
+            if self.stopping.is_set() and any(
+                hushed in text for hushed in component.hushed_when_stopping
+            ):
+                continue
+            sys.stdout.buffer.write(line)
+            sys.stdout.buffer.flush()
 
     def start(self, timeout: float = 60.0) -> bool:
         """Start every component in order, each once the one before is ready. False if a
@@ -203,3 +231,5 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            if component.relay is not None:
+                component.relay.join(timeout=grace)  # its last lines reach our output

@@ -104,3 +104,27 @@ def test_a_stop_signal_asks_the_supervisor_to_stop(sent: signal.Signals) -> None
         assert supervisor.stopping.wait(2)
         assert not supervisor.start()  # nothing starts once a stop was asked
     assert signal.getsignal(sent) is before
+
+
+def test_hushed_lines_are_dropped_only_once_a_stop_began(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The dev server prints 'context canceled' errors while it stops: `onego run` drops
+    those then, and passes everything else (and the same line before a stop) through."""
+    script = (
+        'echo "level=ERROR error=\\"context canceled\\" early"; '
+        'trap "echo level=ERROR error=\\\\\\"context canceled\\\\\\" late; echo bye; exit 0" TERM; '
+        "while :; do sleep 0.05; done"
+    )
+    component = Component("server", ["sh", "-c", script], hushed_when_stopping=("canceled",))
+    supervisor = Supervisor([component], env={}, say=print, poll=0.05)
+    assert supervisor.start()
+    for _ in range(200):
+        if "early" in capfd.readouterr().out:
+            break
+        time.sleep(0.02)
+    else:
+        raise AssertionError("the line printed before the stop did not come through")
+    supervisor.stop(grace=5)
+    out = capfd.readouterr().out
+    assert "bye" in out and "late" not in out, out
