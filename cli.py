@@ -28,6 +28,7 @@ from runtime.supervisor import Component, StartFailed, Supervisor, port_ready, t
 from security.keyring import keyring_of
 from store.db import create_schema, make_engine
 from store.users import DEMO_PASSWORD, DEMO_USERS
+from workflows.search_attributes import dev_server_args
 
 app = typer.Typer(help="onego: 一件事一次办 — one thing, one go.", no_args_is_help=True)
 catalog_app = typer.Typer(help="Lint the catalog, report reductions.", no_args_is_help=True)
@@ -268,27 +269,7 @@ def run() -> None:
     keyring_of(settings)  # the key file made once, here: the worker and the API start together
     host, _, port = settings.temporal_address.partition(":")
     prepare_demo_users(_engine(), settings)
-    server = [
-        str(BIN / "temporal"),
-        "server",
-        "start-dev",
-        "--db-filename",
-        str(settings.data_dir / "temporal.db"),
-        "--sqlite-pragma",
-        "journal_mode=wal",
-        "--sqlite-pragma",
-        "synchronous=normal",
-        "--ip",
-        host,
-        "--port",
-        port,
-        "--ui-port",
-        str(settings.temporal_ui_port),
-        "--ui-codec-endpoint",  # the UI decodes sealed payloads there (routers/codec.py)
-        f"http://{settings.api_host}:{settings.api_port}/codec",
-        "--log-level",
-        "error",
-    ]
+    server = dev_server_command(settings)
     api = [sys.executable, "-m", "uvicorn", "--factory", "api:create_app"]
     api += ["--host", settings.api_host, "--port", str(settings.api_port)]
     supervisor = Supervisor(
@@ -316,6 +297,34 @@ def run() -> None:
         finally:
             console.print("stopping… / 正在停止…")
             supervisor.stop()
+
+
+def dev_server_command(settings: Settings) -> list[str]:
+    """`onego run`'s Temporal dev server: its SQLite file in the data directory, the case
+    search attributes registered (workflows/search_attributes.py)."""
+    host, _, port = settings.temporal_address.partition(":")
+    return [
+        str(BIN / "temporal"),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(settings.data_dir / "temporal.db"),
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
+        "--ip",
+        host,
+        "--port",
+        port,
+        "--ui-port",
+        str(settings.temporal_ui_port),
+        "--ui-codec-endpoint",  # the UI decodes sealed payloads there (routers/codec.py)
+        f"http://{settings.api_host}:{settings.api_port}/codec",
+        "--log-level",
+        "error",
+        *dev_server_args(),
+    ]
 
 
 def _banner(settings: Settings, temporal_host: str) -> None:

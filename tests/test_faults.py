@@ -41,6 +41,7 @@ from tests.helpers import (
 from tests.test_run import free_port, port_open
 from tests.test_worker import WorkerProcess
 from workflows import case_workflow_id
+from workflows.search_attributes import dev_server_args
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -183,6 +184,7 @@ class DevServer:
             *("server", "start-dev", "--headless", "--log-level", "error"),
             *("--db-filename", str(folder / "temporal.db"), "--ip", "127.0.0.1"),
             *("--port", str(self.port), "--metrics-port", str(free_port())),
+            *dev_server_args(),
         ]
         self.log = folder / "temporal.log"
         self.process: subprocess.Popen[bytes] | None = None

@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         WithdrawInput,
     )
     from workflows.review import Review
+    from workflows.search_attributes import DEPARTMENTS, OUTCOME, SCENARIO
 
 # A department system may be slow or down for a while: retry with backoff for up to a day.
 DEPARTMENT_RETRY = RetryPolicy(
@@ -52,6 +53,8 @@ READ_MODEL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), max
 READ_MODEL_TIMEOUT = timedelta(seconds=30)
 # Patch id: item transitions written in batches (`record_items`) instead of one by one.
 READ_MODEL_BATCHES = "read-model-batches"
+# Patch id: the case's search attributes (workflows/search_attributes.py) are set.
+CASE_SEARCH_ATTRIBUTES = "search-attributes"
 R = TypeVar("R")
 UNFINISHED = (
     ItemStatus.pending,
@@ -118,6 +121,8 @@ class ScenarioWorkflow:
 
     @workflow.run
     async def run(self, input: ScenarioInput) -> ScenarioResult:
+        departments = sorted({item.department for item in input.spec.items})
+        self._index(SCENARIO.value_set(input.spec.code), DEPARTMENTS.value_set(departments))
         await self._record_case()
         await asyncio.gather(*(self._run_item(item) for item in self._items.values()))
         if self._stopped:
@@ -128,6 +133,7 @@ class ScenarioWorkflow:
             self._case_status = CaseStatus.completed
         # An update may still be returning to its caller.
         await workflow.wait_condition(workflow.all_handlers_finished)
+        self._index()
         await self._record_case()
         return ScenarioResult(
             case_id=input.case_id,
@@ -471,6 +477,13 @@ class ScenarioWorkflow:
                 self._written += len(batch)
         finally:
             self._writing = False
+
+    def _index(self, *updates: SearchAttributeUpdate) -> None:
+        """Set the case's search attributes: `updates` and its outcome (the case status).
+        Cases started before they existed set none (their histories have no such command)."""
+        if workflow.patched(CASE_SEARCH_ATTRIBUTES):
+            outcome = OUTCOME.value_set(self._case_status.value)
+            workflow.upsert_search_attributes([*updates, outcome])
 
     async def _record_case(self) -> None:
         now = workflow.now()

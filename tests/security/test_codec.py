@@ -21,6 +21,8 @@ from temporalio.converter import DefaultFailureConverterWithEncodedAttributes
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from catalog.loader import get_catalog
+from domain.statuses import CaseStatus
 from runtime.settings import Settings
 from security.codec import (
     CIPHER,
@@ -226,7 +228,19 @@ async def test_a_case_history_holds_none_of_the_form(api: Api, workers: Workers)
     # markers, the patch search attribute), none of it data of the case.
     bookkeeping = [json.loads(p.data) for p in payloads if p not in sealed]
     assert {key for b in bookkeeping if isinstance(b, dict) for key in b} <= BOOKKEEPING
-    assert {w for b in bookkeeping if isinstance(b, list) for w in b} <= {"read-model-batches"}
+    # The patch ids, then the case's search attributes (workflows/search_attributes.py):
+    # its scenario's code, its status and its departments' codes.
+    in_clear = {w for b in bookkeeping if isinstance(b, list) for w in b}
+    in_clear |= {b for b in bookkeeping if isinstance(b, str)}
+    catalog = get_catalog()
+    assert in_clear <= {
+        "read-model-batches",
+        "search-attributes",
+        "newborn",
+        *(status.value for status in CaseStatus),
+        *catalog.departments,
+    }
+    assert "search-attributes" in in_clear and "newborn" in in_clear
     with pytest.raises(Exception, match="binary/encrypted"):
         await handle.result()  # without the key the result does not decode
 

@@ -39,6 +39,7 @@ from workflows.models import (
     WithdrawInput,
 )
 from workflows.scenario import ScenarioWorkflow
+from workflows.search_attributes import registration
 
 HISTORIES = Path(__file__).parent / "histories"
 BIN = Path(sys.executable).parent
@@ -94,6 +95,7 @@ async def main(folder_name: str) -> None:
         data_converter=pydantic_data_converter,
         test_server_existing_path=str(BIN / "temporal-test-server"),
     )
+    await env.client.operator_service.add_search_attributes(registration(env.client.namespace))
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{folder}/onego.db")
         create_schema(engine)

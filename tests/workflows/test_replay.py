@@ -15,7 +15,7 @@ from temporalio.worker import Replayer
 
 from security.codec import codec_of, sealed_converter
 from security.keyring import DataKey, KeyRing
-from workflows.scenario import READ_MODEL_BATCHES, ScenarioWorkflow
+from workflows.scenario import CASE_SEARCH_ATTRIBUTES, READ_MODEL_BATCHES, ScenarioWorkflow
 
 FOLDER = Path(__file__).parent / "histories"
 SETS = sorted(p for p in FOLDER.iterdir() if p.is_dir())
@@ -39,7 +39,7 @@ def test_the_newest_set_takes_the_newest_patch():
             marker = event.marker_recorded_event_attributes
             if event.HasField("marker_recorded_event_attributes") and marker.marker_name == PATCH:
                 patches.add(json.loads(marker.details["patch-data"].payloads[0].data)["id"])
-    assert READ_MODEL_BATCHES in patches
+    assert {READ_MODEL_BATCHES, CASE_SEARCH_ATTRIBUTES} <= patches
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[f"{p.parent.name}/{p.stem}" for p in HISTORIES])
