@@ -213,6 +213,14 @@ class FastCase:
             what=f"{items} done",
         )
 
+    async def compensable_done(self) -> list[str]:
+        """Items with a compensation, in the order the workflow learned they were done: their
+        department calls' last completions in the history (concurrent items may be written
+        done by their departments in another order)."""
+        items = {i.activity: i for i in self.input.spec.items if i.compensation}
+        completed = sorted((c, name) for name, _, c in await self.scheduled() if name in items)
+        return list(dict.fromkeys(items[name].code for _, name in reversed(completed)))[::-1]
+
     async def scheduled(self) -> list[tuple[str, int, int]]:
         """From the history: (activity, scheduled event id, completed event id) per call."""
         names: dict[int, str] = {}

@@ -104,8 +104,7 @@ async def test_a_department_that_refuses_fails_the_case_and_undoes_what_was_done
     assert result.reason is not None and "Vaccination certificate failed" in result.reason
     assert case.calls.status("vaccination_certificate") is ItemStatus.failed
     assert len(case.calls.requests("vaccination_certificate")) == 1  # not retried
-    done = [r.item for r in case.calls.events(kind=EventKind.done)]
-    compensable = [c for c in done if case.input.spec.item(c).compensation]
+    compensable = await case.compensable_done()
     assert compensable and result.undone == list(reversed(compensable))
     assert [r.item for _, r in case.calls.revoked] == result.undone
     for _, revoke in case.calls.revoked:

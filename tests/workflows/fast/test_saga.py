@@ -23,17 +23,8 @@ BEFORE_REVIEW = (
 )
 
 
-async def compensable_done(case: FastCase) -> list[str]:
-    """Items with a compensation, in the order the workflow learned they were done: their
-    department calls' completions in the history (concurrent items may be written done by
-    their departments in another order)."""
-    items = {i.activity: i for i in case.input.spec.items if i.compensation}
-    completed = sorted((c, name) for name, _, c in await case.scheduled() if name in items)
-    return list(dict.fromkeys(items[name].code for _, name in reversed(completed)))[::-1]
-
-
 async def assert_undone_last_first(case: FastCase, undone: list[str], reason: str | None) -> None:
-    done = await compensable_done(case)
+    done = await case.compensable_done()
     assert set(done) <= set(case.calls.answered)  # each one issued by its department
     assert undone == list(reversed(done)) and set(BEFORE_REVIEW) <= set(done)
     assert [(name, r.item) for name, r in case.calls.revoked] == [
