@@ -23,7 +23,7 @@ AXE_WHEEL := axe-playwright-python==0.1.8
 RUNTIME_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 SYSTEM_PACKAGES := chromium curl jq $(RUNTIME_PACKAGES)
 
-.PHONY: help venv axe system-deps run test bench bench-dashboard bench-burst bench-sign-in lint \
+.PHONY: help venv axe system-deps run test test-quick bench bench-dashboard bench-burst bench-sign-in lint \
 	clean
 
 help: ## list the targets
@@ -96,15 +96,21 @@ system-deps: ## install the Debian packages the tests need (only those missing)
 run: venv ## run the embedded default: Temporal dev server, worker and API in one go
 	$(BIN)/onego run
 
-# pytest exits 5 when it collected no tests; that is a failure here, not a pass.
-test: venv axe system-deps lint ## lint, then the test suite (PYTEST_ARGS=... to narrow it)
-	@echo "$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)"; \
-	status=0; $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || status=$$?; \
+# Every tier (`-m ""`: end to end and PostgreSQL too), on pytest-xdist workers as pyproject.toml
+# sets them; plain `pytest` is the quick tier. pytest exits 5 when it collected no tests; that
+# is a failure here.
+PYTEST_ALL := -q -p no:cacheprovider -m ""
+test: venv axe system-deps lint ## lint, then every test tier (PYTEST_ARGS=... to narrow it)
+	@echo "$(BIN)/python -m pytest $(PYTEST_ALL) $(PYTEST_ARGS)"; \
+	status=0; $(BIN)/python -m pytest $(PYTEST_ALL) $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status -eq 5 ]; then \
 		echo "pytest collected no tests: treating that as a failure" >&2; \
 		exit 1; \
 	fi; \
 	exit $$status
+
+test-quick: venv ## the quick tier alone: plain pytest (SQLite, no end-to-end tests)
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: venv ## submit latency under load, then onego's cases/s against a raw workflow (ratio)
 	$(BIN)/python -m bench

@@ -121,10 +121,14 @@ def submitted_case(session: Session, catalog: Catalog, case: Case) -> CasePublic
     return case_view(catalog, case, case_items(session, case.id), whole=True)
 
 
+# Newest first; the id breaks ties (synthetic cases share their times), so lists are stable.
+NEWEST_FIRST = (col(Case.submitted_at).desc(), col(Case.id).desc())
+
+
 def list_cases(session: Session, catalog: Catalog, user: User) -> list[CasePublic]:
     """The applicant's own cases (managers and admins: every case), newest first; issued
     numbers masked (the case itself shows its applicant them whole)."""
-    query = select(Case).order_by(col(Case.submitted_at).desc())
+    query = select(Case).order_by(*NEWEST_FIRST)
     if user.role is Role.applicant:
         query = query.where(Case.applicant_id == user.id)
     elif user.role not in (Role.manager, Role.admin):

@@ -161,10 +161,16 @@ def users_passwd(name: str, password: PasswordOption) -> None:
 
 
 @app.command("list")
-def users_list() -> None:
-    """Every user: role, department, status, two-factor enrolment."""
+def users_list(
+    find: Annotated[str | None, typer.Option(help="Only usernames containing this text")] = None,
+) -> None:
+    """Every user (or those whose username contains `--find`): role, department, status,
+    two-factor enrolment."""
+    query = select(User).order_by(col(User.username))
+    if find:
+        query = query.where(col(User.username).contains(find, autoescape=True))
     with Session(_engine()) as session:
-        users = session.exec(select(User).order_by(col(User.username))).all()
+        users = session.exec(query).all()
     table = Table(title="用户 / users")
     for column in ("username", "role", "department", "status", "TOTP"):
         table.add_column(column)

@@ -1,6 +1,7 @@
 """Shared fixtures: real Temporal servers (time-skipping and dev), real databases, workers."""
 
 import asyncio
+import functools
 import os
 import socket
 import sys
@@ -22,7 +23,7 @@ from observability import telemetry
 from runtime.settings import Settings
 from security.codec import sealed_converter
 from security.keyring import DataKey, KeyRing
-from store import sealed
+from store import sealed, users
 from store.db import create_schema, make_engine
 from tests.helpers import own_queues
 from worker import department_worker, workflow_worker
@@ -91,8 +92,31 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     await env.shutdown()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_hash_per_password() -> Iterator[None]:
+    """Test users' passwords are hashed once per password and process: a real argon2 hash
+    with the product's parameters, verified for real at every sign-in, but its 0.2 s of CPU
+    paid once rather than for each of the suite's hundreds of users (a shared salt does not
+    matter to a test)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "hash_password", functools.cache(users.hash_password))
+        yield
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: runs against PostgreSQL on 127.0.0.1:5432")
+    config.addinivalue_line(
+        "markers",
+        "e2e: end to end: the platform's own processes (onego run, workers, department "
+        "services), a browser, the simulation or the API's whole contract; `make test` runs "
+        "them, plain `pytest` leaves them out (docs/conventions.md, Test tiers)",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end tests first: the longest ones start early, so parallel workers
+    (`make test` runs pytest-xdist) finish together instead of waiting on one at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
 
 
 DB_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres, id="postgresql")]

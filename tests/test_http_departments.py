@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PORTS = range(18700, 18800)
 SIMULATED = ("human-resources", "medical-insurance", "tax")
 REVIEWED_ITEM = "household_registration"  # public security's, approved by its clerk
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 
 class DepartmentSystem:

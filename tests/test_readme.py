@@ -10,7 +10,7 @@ from tests.test_run import Platform
 
 README = Path(__file__).parents[1] / "README.md"
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
 def walkthrough() -> str:

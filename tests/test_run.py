@@ -19,7 +19,7 @@ from tests.helpers import INDEPENDENT_OF_REGISTRATION, newborn_form
 ONEGO = Path(sys.executable).parent / "onego"
 
 NOISE = ("Traceback", "Worker cancelled", "level=WARN", "level=ERROR")
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
 
 def free_port() -> int:

@@ -17,7 +17,7 @@ import pytest
 from tests.helpers import INDEPENDENT_OF_REGISTRATION, newborn_form
 from tests.test_run import NOISE, Platform, port_open
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 T = TypeVar("T")
 
 # What tells each component apart in its command line, and the name `onego run` prints.

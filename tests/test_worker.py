@@ -28,7 +28,7 @@ from worker import cache_workflow_bytecode
 from workflows import case_workflow_id
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 
 class WorkerProcess:

@@ -7,6 +7,7 @@ holds aggregates and the catalog's names only: no personal data, so an export is
 """
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, Literal
 
 from reporting.exports import Cell, Table
@@ -24,7 +25,10 @@ def percent(value: float | None) -> float | None:
 
 
 def working_days(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+    """One decimal as the page writes it (Babel rounds the decimal text, half to even), not
+    as `round` does the binary float: 0.15 is 0.1499… in binary, `round` gives 0.1 while the
+    page shows 0.2."""
+    return None if value is None else float(round(Decimal(str(value)), 1))
 
 
 SCENARIOS: list[Column] = [

@@ -33,6 +33,7 @@ def assert_busy(response: httpx.Response) -> None:
     assert body["error"] == "busy" and body["message"]["zh"] and body["message"]["en"]
 
 
+@pytest.mark.e2e  # a load run: hundreds of requests
 async def test_bursts_queue_and_make_one_case_per_key(api: Api, workers: Workers) -> None:
     applicant = await api.account(Role.applicant)
     shared = uuid.uuid4().hex

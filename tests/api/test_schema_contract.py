@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 from store.models import Role
 from tests.helpers import Api
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 EXAMPLES = 12
 CHECKS = (
     not_a_server_error,

@@ -42,6 +42,7 @@ async def delay(response: httpx.Response) -> None:
     await asyncio.sleep(DELAY)
 
 
+@pytest.mark.e2e  # an open-loop load run
 async def test_open_loop_percentiles_follow_the_answers(api: Api) -> None:
     applicant = await api.account(Role.applicant)
     body = {"scenario": "newborn", "form": newborn_form()}

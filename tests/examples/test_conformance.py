@@ -7,6 +7,8 @@ from typer.testing import CliRunner
 from cli import app
 from tests.examples.service import reference_service
 
+pytestmark = pytest.mark.e2e
+
 
 def check(service, *options: str):
     return CliRunner().invoke(

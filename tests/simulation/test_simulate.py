@@ -19,7 +19,7 @@ from simulation.clock import arrival_offsets, step_end
 from simulation.config import load_config
 from simulation.run import simulate
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 CASES = 40
 
 

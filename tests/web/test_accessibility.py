@@ -10,7 +10,7 @@ from tests.web.axe import describe, violations_of
 from tests.web.conftest import Site, Visitor
 from tests.web.test_inbox import _newborn_case
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
 
 async def _pages(site: Site, visit) -> dict[Role | None, list[str]]:

@@ -22,7 +22,7 @@ from tests.web.conftest import Site
 from tests.web.pages import fill_form, recent
 from tests.web.test_form_validation import signed_in
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 CASE_URL = re.compile(r"/cases/([A-Z]{2,6}-\d{8}-\d{6,})\?")  # the case's number
 
 

@@ -15,7 +15,7 @@ from tests.helpers import case_id_for, count_cases, newborn_form
 from tests.web.conftest import Site
 from web.csrf import CSRF_FIELD
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 CSRF = re.compile(rf'name="{CSRF_FIELD}" value="([^"]+)"')
 

@@ -8,7 +8,7 @@ from store.models import AuditEvent, Role
 from tests.helpers import PASSWORD, newborn_form
 from tests.web.conftest import Site
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 
 
 def trail(site: Site, object_id: str) -> list[tuple[str, str, str]]:

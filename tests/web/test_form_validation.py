@@ -15,7 +15,7 @@ from tests.helpers import PASSWORD, count_cases, newborn_form, resident_id
 from tests.web.conftest import Site
 from web.csrf import CSRF_FIELD
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 TOKEN = re.compile(rf'name="{CSRF_FIELD}" value="([^"]+)"')
 
 

@@ -27,7 +27,7 @@ from tests.web.conftest import Site, Visitor
 from tests.web.pages import fill_form
 from tests.web.test_inbox import _newborn_case
 
-pytestmark = pytest.mark.timeout(150)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
 
 REDOC_LOGO = "cdn.redoc.ly/redoc/logo-mini.svg"
 ALWAYS = {

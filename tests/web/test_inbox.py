@@ -27,7 +27,7 @@ from tests.documents.stored import PDF
 from tests.helpers import wait_until
 from tests.web.conftest import Site
 
-pytestmark = pytest.mark.timeout(150)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
 
 
 def inbox_of(site: Site, case_id: str) -> str:

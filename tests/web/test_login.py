@@ -25,7 +25,7 @@ from store.users import add_user
 from tests.helpers import PASSWORD, unique
 from web.csrf import CSRF_FIELD
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
 TOKEN = re.compile(rf'name="{CSRF_FIELD}" value="([^"]+)"')
 
 

@@ -25,7 +25,7 @@ from store.models import AuditEvent, Case, CaseEvent, CaseItem, Role
 from tests.web.conftest import Site, Visitor
 from web.common import days
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
 CASES = 400
 SINCE = (datetime.now(UTC) - timedelta(days=130)).date().isoformat()
 

@@ -14,7 +14,7 @@ from tests.web.axe import assert_accessible
 from tests.web.conftest import Site, Visitor
 from tests.web.test_inbox import _newborn_case
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 WIDTH = 390
 
 

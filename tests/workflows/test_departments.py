@@ -107,6 +107,7 @@ async def test_a_flaky_department_still_completes_every_case_each_output_once(
         assert {k: v for outputs in issued.values() for k, v in outputs.items()} == result.outputs
 
 
+@pytest.mark.e2e
 @pytest.mark.timeout(120)
 async def test_workflow_worker_and_department_workers_in_separate_processes(
     dev_env: WorkflowEnvironment, tmp_path: Path
