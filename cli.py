@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from catalog.loader import CatalogError, load_catalog
+from catalog.calendar import CHINA_TZ
+from catalog.loader import Catalog, CatalogError, get_catalog, load_catalog
 from catalog.report import reduction_markdown
 from commands.audit import app as audit_app
 from commands.department import app as department_app
@@ -62,6 +63,20 @@ def catalog_lint(data_dir: Path | None = None) -> None:
         f"[green]✓[/] {len(catalog.scenarios)} scenario versions, {len(catalog.items)} items, "
         f"{len(catalog.fields)} fields, {len(catalog.materials)} materials"
     )
+    _calendar_warning(catalog)
+
+
+def _calendar_warning(catalog: Catalog) -> None:
+    """Say so when deadlines may soon run into a year the working-day calendar lacks."""
+    missing = catalog.calendar.uncovered_years(datetime.now(CHINA_TZ).date())
+    if missing:
+        years = ", ".join(map(str, missing))
+        console.print(
+            f"[bold yellow]⚠ 工作日历缺少 {years} 年的节假日安排：期限跨入该年时只扣除周末。"
+            f"请按国务院办公厅通知补入 calendar.yaml / the working-day calendar lacks {years}: "
+            "deadlines running into it count weekends only; add the State Council's holiday "
+            "notice to calendar.yaml (docs/catalog.md, Next year's calendar)[/]"
+        )
 
 
 @catalog_app.command("report")
@@ -343,6 +358,7 @@ def _banner(settings: Settings, temporal_host: str) -> None:
         table.add_row("demo users", ", ".join(u[0] for u in DEMO_USERS))
         table.add_row("demo password", DEMO_PASSWORD)
     console.print(table)
+    _calendar_warning(get_catalog(settings.catalog_dir))
     if settings.demo_users:
         console.print(
             "[bold yellow]演示账号的密码是公开的，仅供演示，切勿用于真实数据 / the demo users' "

@@ -7,6 +7,8 @@ from pydantic import BaseModel
 from catalog.models import Source
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+# How far ahead the calendar must reach: beyond the longest time limit and its supplements.
+COVERAGE_HORIZON_DAYS = 90
 
 
 class WorkCalendar(BaseModel):
@@ -15,6 +17,18 @@ class WorkCalendar(BaseModel):
     holidays: frozenset[date] = frozenset()
     workdays: frozenset[date] = frozenset()
     source: Source = Source(illustrative=True)
+
+    @property
+    def years(self) -> frozenset[int]:
+        """The years the data cover: those with a holiday or make-up day listed (every year
+        has holidays)."""
+        return frozenset(d.year for d in self.holidays | self.workdays)
+
+    def uncovered_years(self, start: date, days: int = COVERAGE_HORIZON_DAYS) -> list[int]:
+        """Years from `start` to `days` later the calendar holds nothing for: a deadline that
+        runs into one counts its weekends only, until its State Council notice is added."""
+        last = (start + timedelta(days=days)).year
+        return [year for year in range(start.year, last + 1) if year not in self.years]
 
     def is_working_day(self, day: date) -> bool:
         if day in self.workdays:

@@ -70,8 +70,11 @@ class Catalog:
         sections: dict[str, Section],
         review: ReviewPolicy,
         calendar: WorkCalendar,
+        subjects: dict[str, str] | None = None,
     ):
         self.calendar = calendar
+        # scenario -> the form field naming whom or what its cases are about (subjects.yaml)
+        self.subjects = subjects or {}
         self.registries = registries
         self.sections = sections
         self.review = review
@@ -360,6 +363,7 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
     ]
     review = _read_one(data_dir / "review.yaml", ReviewPolicy, problems)
     calendar = _read_one(data_dir / "calendar.yaml", WorkCalendar, problems)
+    subjects = _read_subjects(data_dir / "subjects.yaml", scenarios, fields, problems)
     if problems:
         raise CatalogError(problems)
     return Catalog(
@@ -372,7 +376,31 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
         sections=sections,
         review=review,
         calendar=calendar,
+        subjects=subjects,
     )
+
+
+def _read_subjects(
+    path: Path,
+    scenarios: dict[tuple[str, int], Scenario],
+    fields: dict[str, FieldDef],
+    problems: list[Problem],
+) -> dict[str, str]:
+    """subjects.yaml (optional: a scenario about the applicant alone has no subject): scenario
+    code -> a field of its form naming whom or what its cases are about."""
+    if not path.exists():
+        return {}
+    subjects = _yaml(path, problems) or {}
+    if not isinstance(subjects, dict):
+        problems.append(Problem(path.name, "-", "a mapping of scenario code to field code"))
+        return {}
+    codes = {code for code, _ in scenarios}
+    for scenario, field in subjects.items():
+        if scenario not in codes:
+            problems.append(Problem(path.name, str(scenario), "unknown scenario"))
+        elif field not in fields:
+            problems.append(Problem(path.name, str(scenario), f"unknown field '{field}'"))
+    return {str(k): str(v) for k, v in subjects.items()}
 
 
 def _read_one(path: Path, model: type[M], problems: list[Problem]) -> M:

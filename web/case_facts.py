@@ -1,16 +1,13 @@
 """What My cases and a case page say about a case besides its status: whom it is about,
 whether it waits for the applicant, and why it was rejected.
 
-The subject is the form field catalog/data/subjects.yaml names for the scenario (the baby's
+The subject is the form field the catalog's subjects.yaml names for the scenario (the baby's
 name, the firm's name), masked as lists mask a personal field (security/masking.py).
 """
 
 from collections.abc import Mapping
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlmodel import Session, col, select
 
 from cases.models import CasePublic
@@ -20,20 +17,13 @@ from domain.text import Text
 from security.masking import mask_value
 from store.models import CaseEvent
 
-SUBJECTS = Path(__file__).parent.parent / "catalog" / "data" / "subjects.yaml"
 # a case ended so that applying again with its answers is the way on
 AGAIN = {CaseStatus.rejected, CaseStatus.not_supplemented}
 
 
-@cache
-def subject_fields() -> dict[str, str]:
-    """Scenario -> the field naming whom or what its cases are about."""
-    return dict(yaml.safe_load(SUBJECTS.read_text(encoding="utf-8")))
-
-
 def subject_of(catalog: Catalog, scenario: str, form: Mapping[str, Any]) -> str | None:
     """The case's subject as a list may show it (a personal name masked), if known."""
-    field = subject_fields().get(scenario)
+    field = catalog.subjects.get(scenario)
     value = form.get(field) if field else None
     if not value:
         return None

@@ -1,11 +1,16 @@
 """Working-day arithmetic on the shipped 2026 calendar (China time): rest days count nothing."""
 
-from datetime import UTC, datetime
+import re
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from catalog.calendar import CHINA_TZ, WorkCalendar
-from catalog.loader import get_catalog
+from catalog.loader import DATA_DIR, get_catalog
+from cli import app
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +66,25 @@ def test_adding_working_days_skips_rest_days(calendar: WorkCalendar) -> None:
     start = cst(2026, 9, 28, 9)
     end = calendar.add_working_days(start, 5)
     assert calendar.working_days_between(start, end) == pytest.approx(5)
+
+
+def test_the_years_covered_and_those_missing_ahead(calendar: WorkCalendar) -> None:
+    """The shipped calendar holds 2026 (the State Council's notice); 2027 is not in it yet,
+    which a date within the horizon of the longest deadlines reveals."""
+    assert 2026 in calendar.years
+    assert calendar.uncovered_years(date(2026, 6, 1)) == []
+    assert calendar.uncovered_years(date(2026, 12, 7)) == ([] if 2027 in calendar.years else [2027])
+    assert WorkCalendar().uncovered_years(date(2030, 1, 5), days=10) == [2030]
+
+
+def test_lint_warns_of_a_calendar_that_lacks_the_coming_year(tmp_path: Path) -> None:
+    data_dir = tmp_path / "catalog"
+    shutil.copytree(DATA_DIR, data_dir)
+    path = data_dir / "calendar.yaml"
+    moved = re.sub(r"\b2026-", "1999-", path.read_text(encoding="utf-8"))  # no year ahead held
+    path.write_text(moved, encoding="utf-8")
+    result = CliRunner().invoke(app, ["catalog", "lint", "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output  # a warning, not a broken catalog
+    output = "".join(result.output.split())
+    assert f"calendarlacks{datetime.now(CHINA_TZ).year}" in output, result.output
+    assert "工作日历缺少" in output

@@ -147,3 +147,16 @@ def test_every_problem_is_listed_at_once(data_dir: Path) -> None:
     for problem in found:
         assert squeeze(str(problem)) in squeeze(output)
     assert f"{len(found)} problem(s)" in output
+
+
+def test_subjects_are_read_from_the_catalog_in_use(data_dir: Path) -> None:
+    """A catalog of its own names its scenarios' subjects; a broken entry is located."""
+    edit(data_dir / "subjects.yaml", lambda subjects: subjects.update(newborn="mother_name"))
+    assert load_catalog(data_dir).subjects["newborn"] == "mother_name"
+    edit(data_dir / "subjects.yaml", lambda s: s.update(no_such_scenario="baby_name", newborn="x"))
+    assert {
+        Problem("subjects.yaml", "no_such_scenario", "unknown scenario"),
+        Problem("subjects.yaml", "newborn", "unknown field 'x'"),
+    } <= set(problems_of(data_dir))
+    (data_dir / "subjects.yaml").unlink()  # optional: every scenario about the applicant alone
+    assert load_catalog(data_dir).subjects == {}
