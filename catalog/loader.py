@@ -343,7 +343,8 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
     materials = _read_list(data_dir / "materials.yaml", Material, problems)
     items = _read_list(data_dir / "items.yaml", Item, problems)
     scenarios: dict[tuple[str, int], Scenario] = {}
-    for path in sorted((data_dir / "scenarios").glob("*.yaml")):
+    scenario_files = sorted((data_dir / "scenarios").glob("*.yaml"))
+    for path in scenario_files:
         found = _read_scenarios(path, problems)
         for key in found.keys() & scenarios.keys():
             problems.append(Problem(path.name, f"{key[0]} v{key[1]}", "duplicated code"))
@@ -363,7 +364,11 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
     ]
     review = _read_one(data_dir / "review.yaml", ReviewPolicy, problems)
     calendar = _read_one(data_dir / "calendar.yaml", WorkCalendar, problems)
-    subjects = _read_subjects(data_dir / "subjects.yaml", scenarios, fields, problems)
+    subjects = _read_subjects(data_dir / "subjects.yaml", problems)
+    if not unreadable:
+        # a scenario file that did not load is known by its name
+        known = {code for code, _ in scenarios} | {p.stem for p in scenario_files}
+        problems += _check_subjects(subjects, known, fields)
     if problems:
         raise CatalogError(problems)
     return Catalog(
@@ -380,12 +385,7 @@ def load_catalog(data_dir: Path = DATA_DIR) -> Catalog:
     )
 
 
-def _read_subjects(
-    path: Path,
-    scenarios: dict[tuple[str, int], Scenario],
-    fields: dict[str, FieldDef],
-    problems: list[Problem],
-) -> dict[str, str]:
+def _read_subjects(path: Path, problems: list[Problem]) -> dict[str, str]:
     """subjects.yaml (optional: a scenario about the applicant alone has no subject): scenario
     code -> a field of its form naming whom or what its cases are about."""
     if not path.exists():
@@ -394,13 +394,19 @@ def _read_subjects(
     if not isinstance(subjects, dict):
         problems.append(Problem(path.name, "-", "a mapping of scenario code to field code"))
         return {}
-    codes = {code for code, _ in scenarios}
-    for scenario, field in subjects.items():
-        if scenario not in codes:
-            problems.append(Problem(path.name, str(scenario), "unknown scenario"))
-        elif field not in fields:
-            problems.append(Problem(path.name, str(scenario), f"unknown field '{field}'"))
     return {str(k): str(v) for k, v in subjects.items()}
+
+
+def _check_subjects(
+    subjects: dict[str, str], codes: set[str], fields: dict[str, FieldDef]
+) -> list[Problem]:
+    return [
+        Problem("subjects.yaml", scenario, "unknown scenario")
+        if scenario not in codes
+        else Problem("subjects.yaml", scenario, f"unknown field '{field}'")
+        for scenario, field in subjects.items()
+        if scenario not in codes or field not in fields
+    ]
 
 
 def _read_one(path: Path, model: type[M], problems: list[Problem]) -> M:
