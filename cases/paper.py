@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from cases.errors import NotFound
 from cases.view import case_items, visible
 from catalog.loader import Catalog
+from catalog.models import OutputHolder
 from documents.records import case_documents
 from domain.text import Text
 from receipts.certificate import CertificateSheet, build_certificate, certificate_pdf
@@ -99,11 +100,25 @@ async def certificate_of(
         )
         if certificate is None or row is None or output not in row.outputs:
             raise certificate_not_found()
-        holder = user.display_name or user.username
-        return case, build_certificate(catalog, certificate, case, row, holder, public_url)
+        holder = holder_of(catalog, case, certificate.item, output) or user.display_name
+        return case, build_certificate(
+            catalog, certificate, case, row, holder or user.username, public_url
+        )
 
     case, sheet = await asyncio.to_thread(content)
     return case, await _rendered(f"certificate:{case.id}:{output}", sheet, certificate_pdf)
+
+
+def holder_of(catalog: Catalog, case: Case, item: str, output: str) -> str | None:
+    """The name an output is made out to when it is the case's subject's (the baby's birth
+    certificate, the firm's licence): the subject's name as the form gives it; None when it
+    is the applicant's own, or the scenario names no subject."""
+    defs = {o.code: o for o in catalog.items[item].outputs}
+    field = catalog.subjects.get(case.scenario)
+    if field is None or output not in defs or defs[output].holder is not OutputHolder.subject:
+        return None
+    name = case.form.get(field)
+    return str(name) if name else None
 
 
 async def _rendered(key: str, content: C, render: Callable[[C], bytes]) -> bytes:

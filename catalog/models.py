@@ -123,10 +123,19 @@ class OutputFormat(StrEnum):
     receipt = "receipt"
 
 
+class OutputHolder(StrEnum):
+    """Whom an output is made out to: the applicant, or the case's subject (subjects.yaml: the
+    baby, the firm), which is the applicant in a scenario that names no subject."""
+
+    applicant = "applicant"
+    subject = "subject"
+
+
 class OutputDef(BaseModel):
     code: str
     label: Text
     format: OutputFormat = OutputFormat.certificate
+    holder: OutputHolder = OutputHolder.applicant
     prefix: str = ""
     derive_from: dict[str, str] = Field(
         default_factory=dict,

@@ -246,6 +246,15 @@ async def test_a_case_with_a_document_its_number_receipt_and_certificate(
     code = certificate_code(api, case_id, "citizen_id")
     assert qr_carries(sheet.content, f"{api.settings.resolved_public_url}/verify/{code}")
     assert number in text_of(sheet.content)
+    # The baby's ID number is made out to the baby (the case's subject), a registration of
+    # the birth to the applicant (catalog: each output's `holder`).
+    baby, mother = newborn_form()["baby_name"], applicant.user.display_name
+    assert baby in text_of(sheet.content) and mother not in text_of(sheet.content)
+    registration = await api.http.get(
+        f"/api/v1/cases/{number}/certificates/childbirth_registration_no.pdf",
+        headers=applicant.headers,
+    )
+    assert mother in text_of(registration.content) and baby not in text_of(registration.content)
     page = await api.http.get(f"/verify/{code}")
     assert page.status_code == 200 and 'data-valid="true"' in page.text
     missing = await api.http.get(
