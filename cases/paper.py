@@ -100,10 +100,9 @@ async def certificate_of(
         )
         if certificate is None or row is None or output not in row.outputs:
             raise certificate_not_found()
-        holder = holder_of(catalog, case, certificate.item, output) or user.display_name
-        return case, build_certificate(
-            catalog, certificate, case, row, holder or user.username, public_url
-        )
+        holder = holder_of(catalog, case, certificate.item, output)
+        holder = holder or user.display_name or user.username
+        return case, build_certificate(catalog, certificate, case, row, holder, public_url)
 
     case, sheet = await asyncio.to_thread(content)
     return case, await _rendered(f"certificate:{case.id}:{output}", sheet, certificate_pdf)

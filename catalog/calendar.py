@@ -27,8 +27,8 @@ class WorkCalendar(BaseModel):
     def uncovered_years(self, start: date, days: int = COVERAGE_HORIZON_DAYS) -> list[int]:
         """Years from `start` to `days` later the calendar holds nothing for: a deadline that
         runs into one counts its weekends only, until its State Council notice is added."""
-        last = (start + timedelta(days=days)).year
-        return [year for year in range(start.year, last + 1) if year not in self.years]
+        last, covered = (start + timedelta(days=days)).year, self.years
+        return [year for year in range(start.year, last + 1) if year not in covered]
 
     def is_working_day(self, day: date) -> bool:
         if day in self.workdays:

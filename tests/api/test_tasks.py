@@ -6,11 +6,11 @@ import string
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from domain.statuses import ItemStatus
-from store.models import Case, CaseItem, Role
-from tests.cases.conftest import store_case, user
+from store.models import CaseItem, Role
+from tests.cases.conftest import open_police_task, user
 from tests.conftest import Workers
 from tests.helpers import INDEPENDENT_OF_REGISTRATION, Api, item_status
 
@@ -124,20 +124,10 @@ def _numbered_tasks(api: Api, place: str, due_in_days: list[int]) -> list[int]:
     with Session(api.engine) as session:
         applicant = user(session, Role.applicant)
         for n, days in enumerate(due_in_days, 1):
-            case = session.get(Case, store_case(session, applicant))
-            assert case is not None
-            case.number = f"{place}-20261201-{n:06d}"
-            row = session.exec(
-                select(CaseItem).where(
-                    CaseItem.case_id == case.id, CaseItem.item == "household_registration"
-                )
-            ).one()
-            row.status, row.opened_at = ItemStatus.awaiting_review, now - timedelta(hours=n)
-            row.due_at = now + timedelta(days=days)
-            session.add_all([case, row])
-            session.commit()
-            assert row.id is not None
-            ids.append(row.id)
+            number, opened = f"{place}-20261201-{n:06d}", now - timedelta(hours=n)
+            ids.append(
+                open_police_task(session, applicant, number, opened, now + timedelta(days=days))
+            )
     return ids
 
 

@@ -2,6 +2,7 @@
 (`routers.audit.Auditor`) as the trail, and the workers of one test on the dev server."""
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -11,11 +12,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from cases.submission import new_case, validate_submission
 from catalog.loader import get_catalog
-from domain.statuses import CaseStatus
+from domain.statuses import CaseStatus, ItemStatus
 from forms.prefill import Prefilled
 from routers.audit import Auditor
 from runtime.settings import Settings
-from store.models import AuditEvent, Role, User
+from store.models import AuditEvent, Case, CaseItem, Role, User
 from store.users import add_user
 from tests.conftest import Workers
 from tests.helpers import newborn_form, unique
@@ -58,6 +59,26 @@ def store_case(session: Session, applicant: User) -> str:
     session.add_all(items)
     session.commit()
     return case.id
+
+
+def open_police_task(
+    session: Session, applicant: User, number: str, opened_at: datetime, due_at: datetime
+) -> int:
+    """A new case numbered `number` with its public-security review task open, as its
+    workflow leaves it: the task's id."""
+    case = session.get(Case, store_case(session, applicant))
+    assert case is not None
+    case.number = number
+    row = session.exec(
+        select(CaseItem).where(
+            CaseItem.case_id == case.id, CaseItem.item == "household_registration"
+        )
+    ).one()
+    row.status, row.opened_at, row.due_at = ItemStatus.awaiting_review, opened_at, due_at
+    session.add_all([case, row])
+    session.commit()
+    assert row.id is not None
+    return row.id
 
 
 def audit_rows(session: Session, object_id: str) -> list[tuple[str, str, str]]:

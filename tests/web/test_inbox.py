@@ -22,7 +22,7 @@ from registries.embedded import EmbeddedRegistries
 from store import sealed
 from store.models import AuditEvent, Case, CaseItem, Document, Role, User
 from store.users import DEMO_IDENTITIES
-from tests.cases.conftest import store_case
+from tests.cases.conftest import open_police_task
 from tests.documents.stored import PDF
 from tests.helpers import wait_until
 from tests.web.conftest import Site
@@ -302,23 +302,10 @@ def _numbered_tasks(site: Site, place: str, count: int) -> list[int]:
         applicant = session.exec(select(User).where(User.role == Role.applicant)).first()
         assert applicant is not None
         for n in range(1, count + 1):
-            case = session.get(Case, store_case(session, applicant))
-            assert case is not None
-            case.number = f"{place}-20261201-{n:06d}"
-            row = session.exec(
-                select(CaseItem).where(
-                    CaseItem.case_id == case.id, CaseItem.item == "household_registration"
-                )
-            ).one()
-            row.status, row.opened_at = (
-                ItemStatus.awaiting_review,
-                now - timedelta(days=30, hours=n),
+            number, opened = f"{place}-20261201-{n:06d}", now - timedelta(days=30, hours=n)
+            ids.append(
+                open_police_task(session, applicant, number, opened, now - timedelta(days=20))
             )
-            row.due_at = now - timedelta(days=20)
-            session.add_all([case, row])
-            session.commit()
-            assert row.id is not None
-            ids.append(row.id)
     return ids
 
 
