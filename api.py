@@ -2,8 +2,9 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -87,11 +88,11 @@ def _framework_text(status: int, detail: object) -> Text:
     return Text(zh=FRAMEWORK_ZH.get(status, en), en=en)
 
 
-def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
-    """Build the app; tests pass their own settings and Temporal client."""
-    settings = settings or get_settings()
-    telemetry.setup(settings, "api")
-    requests_registry = CollectorRegistry(auto_describe=True)  # /metrics: RequestMetrics's
+def _lifespan(
+    settings: Settings, temporal: Client | None, requests_registry: CollectorRegistry
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What the app opens at start (database, Temporal, registries, the reconciler) and
+    closes at shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -119,7 +120,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         )
         use_deadlines(settings)  # every Temporal call of this process is bounded
         # cases stored but not started (Temporal not answering, a crash): started within
-        # seconds, now and every RECONCILE_SECONDS (core/reconciler.py)
+        # seconds, now and every RECONCILE_SECONDS (cases/reconciler.py)
         reconciler = Reconciler(
             app.state.engine,
             app.state.temporal,
@@ -136,22 +137,12 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         app.state.engine.dispose()
         telemetry.flush()
 
-    app = FastAPI(
-        title="onego API",
-        summary="一件事一次办: one form, one case, every department",
-        description=LANGUAGES,
-        version="1.0",
-        lifespan=lifespan,
-        docs_url=None,  # served from local assets by web.api_docs
-        redoc_url=None,
-        openapi_tags=[
-            {"name": "scenarios", "description": "Public catalog / 公开的一件事目录"},
-            {"name": "cases", "description": "Applicants' cases / 办件"},
-            {"name": "tasks", "description": "Department review tasks / 部门审核任务"},
-            {"name": "metrics", "description": "Reform measures for managers / 改革成效"},
-            {"name": "auth", "description": "Bearer tokens (OAuth2 password flow)"},
-        ],
-    )
+    return lifespan
+
+
+def _add_middleware(app: FastAPI, settings: Settings, requests_registry: CollectorRegistry) -> None:
+    """Bounds, headers, language and metrics around every request (the last added is
+    outermost)."""
     app.add_middleware(RequestBounds)  # inside BodySizeLimit: reads bodies already capped
     app.add_middleware(
         BodySizeLimit,
@@ -174,69 +165,89 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     # 503 + Retry-After when the database is saturated (an error page for a page)
     backpressure.install(app, settings, page_error_of)
 
-    @app.exception_handler(SubmissionRejected)
-    async def rejected(_: Request, exc: SubmissionRejected) -> JSONResponse:
-        first = exc.problems[0]
-        message = (
-            first.message
-            if len(exc.problems) == 1
-            else Text(
-                zh=f"申请有 {len(exc.problems)} 处问题，均未受理",
-                en=f"{len(exc.problems)} problems; nothing was created",
-            )
+
+async def _rejected(_: Request, exc: SubmissionRejected) -> JSONResponse:
+    first = exc.problems[0]
+    message = (
+        first.message
+        if len(exc.problems) == 1
+        else Text(
+            zh=f"申请有 {len(exc.problems)} 处问题，均未受理",
+            en=f"{len(exc.problems)} problems; nothing was created",
         )
-        return _error(
-            exc.status_code,
-            first.code if exc.status_code != 422 else "invalid_form",
-            message,
-            exc.problems,
+    )
+    return _error(
+        exc.status_code,
+        first.code if exc.status_code != 422 else "invalid_form",
+        message,
+        exc.problems,
+    )
+
+
+async def _temporal_unavailable(_: Request, exc: TemporalUnavailable) -> JSONResponse:
+    response = _error(503, "temporal_unavailable", unavailable_text())
+    response.headers["Retry-After"] = RETRY_AFTER_S
+    return response
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    if is_page(request):
+        return invalid_page_request(request, exc)
+    problems = problems_from(exc.errors(), prefix=None)
+    return _error(
+        422,
+        "invalid_request",
+        Text(zh="请求格式有误，均未受理", en="The request is malformed; nothing was created"),
+        problems,
+    )
+
+
+async def _nul_in_text(_: Request, exc: DataError) -> Response:
+    if not is_nul_refused(exc):
+        raise exc
+    refused = nul_refused()
+    return Response(refused.body(), refused.status, media_type="application/json")
+
+
+async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    # ours (a dict: an ErrorResponse, routers/responses.api_error), Starlette's own (405,
+    # a form of too many parts) and FastAPI's
+    if isinstance(exc.detail, dict):
+        response = JSONResponse(
+            ErrorResponse.model_validate(exc.detail).model_dump(mode="json"),
+            status_code=exc.status_code,
         )
+    else:
+        message = _framework_text(exc.status_code, exc.detail)
+        response = _error(exc.status_code, f"http_{exc.status_code}", message)
+    for key, value in (exc.headers or {}).items():
+        response.headers[key] = value
+    return response
 
-    @app.exception_handler(TemporalUnavailable)
-    async def temporal_unavailable(_: Request, exc: TemporalUnavailable) -> JSONResponse:
-        response = _error(503, "temporal_unavailable", unavailable_text())
-        response.headers["Retry-After"] = RETRY_AFTER_S
-        return response
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        if is_page(request):
-            return invalid_page_request(request, exc)
-        problems = problems_from(exc.errors(), prefix=None)
-        return _error(
-            422,
-            "invalid_request",
-            Text(zh="请求格式有误，均未受理", en="The request is malformed; nothing was created"),
-            problems,
-        )
+async def _case_refused(request: Request, exc: CaseError) -> JSONResponse:
+    return await _http_error(request, as_http(exc))
 
-    @app.exception_handler(DataError)
-    async def nul_in_text(_: Request, exc: DataError) -> Response:
-        if not is_nul_refused(exc):
-            raise exc
-        refused = nul_refused()
-        return Response(refused.body(), refused.status, media_type="application/json")
 
-    @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        # ours (a dict: an ErrorResponse, routers/responses.api_error), Starlette's own (405,
-        # a form of too many parts) and FastAPI's
-        if isinstance(exc.detail, dict):
-            response = JSONResponse(
-                ErrorResponse.model_validate(exc.detail).model_dump(mode="json"),
-                status_code=exc.status_code,
-            )
-        else:
-            message = _framework_text(exc.status_code, exc.detail)
-            response = _error(exc.status_code, f"http_{exc.status_code}", message)
-        for key, value in (exc.headers or {}).items():
-            response.headers[key] = value
-        return response
+# The exception each handler answers (Starlette types a handler as taking any Exception).
+ERROR_HANDLERS: dict[type[Exception], Callable[[Request, Any], Awaitable[Response]]] = {
+    SubmissionRejected: _rejected,
+    TemporalUnavailable: _temporal_unavailable,
+    RequestValidationError: _invalid_request,
+    DataError: _nul_in_text,
+    HTTPException: _http_error,
+    CaseError: _case_refused,
+}
 
-    @app.exception_handler(CaseError)
-    async def case_refused(request: Request, exc: CaseError) -> JSONResponse:
-        return await http_error(request, as_http(exc))
 
+def _install_error_handlers(app: FastAPI) -> None:
+    """Every failure a user can cause answered in the one error format (routers/schemas.py)."""
+    for exc, handler in ERROR_HANDLERS.items():
+        app.add_exception_handler(exc, handler)
+
+
+def _include_routers(app: FastAPI, settings: Settings) -> None:
+    """The API under /api/v1, its docs, /metrics, the codec, the pages and /healthz."""
     v1 = APIRouter(prefix="/api/v1")
     for module in (auth, scenarios, cases, tasks, metrics, audit, documents):
         v1.include_router(module.router, responses=EVERY)
@@ -252,6 +263,31 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+
+def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings and Temporal client."""
+    settings = settings or get_settings()
+    telemetry.setup(settings, "api")
+    requests_registry = CollectorRegistry(auto_describe=True)  # /metrics: RequestMetrics's
+    app = FastAPI(
+        title="onego API",
+        summary="一件事一次办: one form, one case, every department",
+        description=LANGUAGES,
+        version="1.0",
+        lifespan=_lifespan(settings, temporal, requests_registry),
+        docs_url=None,  # served from local assets by web.api_docs
+        redoc_url=None,
+        openapi_tags=[
+            {"name": "scenarios", "description": "Public catalog / 公开的一件事目录"},
+            {"name": "cases", "description": "Applicants' cases / 办件"},
+            {"name": "tasks", "description": "Department review tasks / 部门审核任务"},
+            {"name": "metrics", "description": "Reform measures for managers / 改革成效"},
+            {"name": "auth", "description": "Bearer tokens (OAuth2 password flow)"},
+        ],
+    )
+    _add_middleware(app, settings, requests_registry)
+    _install_error_handlers(app)
+    _include_routers(app, settings)
     return app
 
 
