@@ -17,6 +17,10 @@ class Trail(Protocol):
 
     def record(self, user: User | None, action: str, **kw: Any) -> None: ...
 
+    def add(self, user: User | None, action: str, **kw: Any) -> None:
+        """Add the row to `session` without committing: it commits with the action."""
+        ...
+
     def awatched(
         self, user: User | None, action: str, object_type: str, object_id: str, detail: str = ""
     ) -> AbstractAsyncContextManager[None]: ...

@@ -59,8 +59,12 @@ class Auditor:
         self.request = request
         self.session = session
 
-    def record(self, user: User | None, action: str, **kw: Any) -> None:
+    def add(self, user: User | None, action: str, **kw: Any) -> None:
+        """The row in the session's transaction, committed with the action's own changes."""
         audit_request(self.session, self.request, user, action, **kw)
+
+    def record(self, user: User | None, action: str, **kw: Any) -> None:
+        self.add(user, action, **kw)
         # The request's objects keep their values: pages render them (the error page even
         # after the session has closed), as they did before the trail had its commit.
         keep, self.session.expire_on_commit = self.session.expire_on_commit, False

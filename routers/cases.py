@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from cases import applicant, paper, view
 from cases.models import CasePublic, SupplementCreate, WithdrawCreate
-from cases.submission import StartDeferred, record_submission, submit
+from cases.submission import StartDeferred, record_repeat, submission_recorder, submit
 from routers.audit import AuditDep
 from routers.deps import (
     CatalogDep,
@@ -87,6 +87,7 @@ async def create_case(
             registries=registries,
             identity=identity_of(user),
             documents=body.documents,
+            recorded=submission_recorder(audit, user),
         )
     except StartDeferred as deferred:
         case, created = deferred.case, deferred.created
@@ -95,7 +96,8 @@ async def create_case(
         if not created:
             response.status_code = status.HTTP_200_OK
     public = await run_in_threadpool(view.submitted_case, session, catalog, case)
-    await run_in_threadpool(record_submission, audit, user, public.id, created)
+    if not created:
+        await run_in_threadpool(record_repeat, audit, user, public.id)
     return public
 
 

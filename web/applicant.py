@@ -23,7 +23,8 @@ from cases.models import CasePublic, SupplementCreate, WithdrawCreate
 from cases.submission import (
     StartDeferred,
     SubmissionRejected,
-    record_submission,
+    record_repeat,
+    submission_recorder,
     submit,
     validate_submission,
 )
@@ -238,6 +239,7 @@ async def apply(
             registries=registries,
             identity=identity_of(user),
             documents=documents,
+            recorded=submission_recorder(Auditor(request, session), user),
         )
     except StartDeferred as deferred:  # stored; the reconciler starts it within seconds
         case, created, flash = deferred.case, deferred.created, "queued"
@@ -245,7 +247,8 @@ async def apply(
         # the same key while the form is corrected; a new one once the key was the problem
         return await again(key if exc.status_code == 422 else None, exc.problems)
     case_id, ref = case.id, case.number or case.id
-    await run_in_threadpool(record_submission, Auditor(request, session), user, case_id, created)
+    if not created:
+        await run_in_threadpool(record_repeat, Auditor(request, session), user, case_id)
     await run_in_threadpool(drop_draft, session, user, scenario.code)
     return redirect(f"/cases/{ref}?msg={flash}")
 

@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
         WithdrawInput,
     )
     from workflows.review import Review
-    from workflows.search_attributes import DEPARTMENTS, OUTCOME, SCENARIO
+    from workflows.search_attributes import DEPARTMENTS, OUTCOME, SCENARIO, departments_of
 
 # A department system may be slow or down for a while: retry with backoff for up to a day.
 DEPARTMENT_RETRY = RetryPolicy(
@@ -118,11 +118,15 @@ class ScenarioWorkflow:
         self._unwritten: list[ItemRecord] = []
         self._queued = self._written = 0
         self._writing = False
+        # The start carried the search attributes (cases/submission.py) or, in older
+        # histories, the first workflow task set them.
+        self._indexed_at_start = workflow.info().typed_search_attributes.get(SCENARIO) is not None
 
     @workflow.run
     async def run(self, input: ScenarioInput) -> ScenarioResult:
-        departments = sorted({item.department for item in input.spec.items})
-        self._index(SCENARIO.value_set(input.spec.code), DEPARTMENTS.value_set(departments))
+        if not self._indexed_at_start:
+            departments = departments_of(input.spec)
+            self._index(SCENARIO.value_set(input.spec.code), DEPARTMENTS.value_set(departments))
         await self._record_case()
         await asyncio.gather(*(self._run_item(item) for item in self._items.values()))
         if self._stopped:
@@ -480,8 +484,10 @@ class ScenarioWorkflow:
 
     def _index(self, *updates: SearchAttributeUpdate) -> None:
         """Set the case's search attributes: `updates` and its outcome (the case status).
-        Cases started before they existed set none (their histories have no such command)."""
-        if workflow.patched(CASE_SEARCH_ATTRIBUTES):
+        A case whose start set them (`search_attributes.at_start`) needs no patch: its
+        history tells it from older ones. Cases started before there were attributes set
+        none (their histories have no such command)."""
+        if self._indexed_at_start or workflow.patched(CASE_SEARCH_ATTRIBUTES):
             outcome = OUTCOME.value_set(self._case_status.value)
             workflow.upsert_search_attributes([*updates, outcome])
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from starlette.requests import Request
 from temporalio.testing import WorkflowEnvironment
 
-from cases.submission import new_case, validate_submission
+from cases.submission import insert_case, new_case, validate_submission
 from catalog.loader import get_catalog
 from domain.statuses import CaseStatus, ItemStatus
 from forms.prefill import Prefilled
@@ -55,8 +55,7 @@ def store_case(session: Session, applicant: User) -> str:
     workflow_input = validate_submission(catalog, "newborn", newborn_form())
     case, items, _ = new_case(catalog, applicant.id, workflow_input, None, Prefilled())
     case.status = CaseStatus.running
-    session.add(case)
-    session.add_all(items)
+    insert_case(session, case, items)
     session.commit()
     return case.id
 

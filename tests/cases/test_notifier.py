@@ -11,7 +11,7 @@ from aiosmtpd.handlers import Message
 from sqlmodel import Session, select
 
 from cases.notifier import SmtpNotifier, dispatch_pending
-from cases.submission import new_case, validate_submission
+from cases.submission import insert_case, new_case, validate_submission
 from catalog.loader import get_catalog
 from domain.records import ItemRecord
 from domain.statuses import CaseStatus, EventKind, ItemStatus
@@ -66,8 +66,7 @@ def _case(engine, applicant_email: str) -> str:
         # running, as its workflow's first write leaves it: a case stored as submitted would be
         # started by the next test that starts the API on this database
         case.status = CaseStatus.running
-        session.add(case)
-        session.add_all(items)
+        insert_case(session, case, items)
         session.commit()
         return case.id
 

@@ -2,6 +2,7 @@
 by scenario, outcome and departments on the dev server, holds no personal data there, and
 every server onego starts or documents registers each attribute."""
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,9 @@ import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client, WorkflowExecution, WorkflowHistory
+from temporalio.common import TypedSearchAttributes
 from temporalio.converter import decode_typed_search_attributes
 from temporalio.testing import WorkflowEnvironment
 
@@ -26,7 +29,7 @@ from tests.conftest import Workers
 from tests.helpers import newborn_form, own_queues, unique, wait_until
 from tests.workflows.test_scenario import approve, awaiting_review
 from workflows import case_workflow_id
-from workflows.scenario import ScenarioWorkflow
+from workflows.scenario import CASE_SEARCH_ATTRIBUTES, ScenarioWorkflow
 from workflows.search_attributes import (
     DEPARTMENTS,
     OUTCOME,
@@ -37,6 +40,7 @@ from workflows.search_attributes import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+Events = Sequence[HistoryEvent]
 RECORDED = Path(__file__).parent / "histories" / "05-search-attributes"
 
 
@@ -49,6 +53,23 @@ def strings(value: Any) -> set[str]:
     if isinstance(value, list):
         return {s for v in value for s in strings(v)}
     return set()
+
+
+def by_name(attributes: TypedSearchAttributes) -> dict[str, Any]:
+    return {pair.key.name: pair.value for pair in attributes}
+
+
+def upserted(events: Events) -> list[dict[str, Any]]:
+    """Each upsert of search attributes in `events`, by attribute name."""
+    return [
+        by_name(
+            decode_typed_search_attributes(
+                event.upsert_workflow_search_attributes_event_attributes.search_attributes
+            )
+        )
+        for event in events
+        if event.HasField("upsert_workflow_search_attributes_event_attributes")
+    ]
 
 
 async def listed(client: Client, query: str) -> WorkflowExecution | None:
@@ -106,6 +127,20 @@ async def test_a_case_is_found_by_scenario_outcome_and_departments(
     for department in departments:
         assert await listed(client, f'{query} AND OnegoDepartments = "{department}"')
     assert await listed(client, f'{query} AND OnegoOutcome = "running"') is None
+    # The start carried them; the workflow upserted the outcome alone, once, without the
+    # patch (each upsert is an event and a visibility write on the server; a reviewed item's
+    # write makes the read-model patch's own).
+    events = (await handle.fetch_history()).events
+    started = events[0].workflow_execution_started_event_attributes
+    assert by_name(decode_typed_search_attributes(started.search_attributes)) == {
+        SCENARIO.name: "newborn",
+        DEPARTMENTS.name: departments,
+        OUTCOME.name: CaseStatus.running,
+    }
+    ours = [u for u in upserted(events) if "TemporalChangeVersion" not in u]
+    assert ours == [{OUTCOME.name: CaseStatus.completed}]
+    patches = [u["TemporalChangeVersion"] for u in upserted(events) if u not in ours]
+    assert patches and all(CASE_SEARCH_ATTRIBUTES not in p for p in patches)
 
     # Search attributes are stored and shown in clear: ours hold only codes and a status, and
     # none (Temporal's own included) holds anything of the form: names, ID numbers, addresses.
@@ -172,14 +207,8 @@ def test_the_recorded_cases_set_their_attributes_at_start_and_end(
     """The set recorded with the patch (replayed by test_replay.py) sets them twice: scenario,
     departments and `running` first, the outcome last."""
     path = RECORDED / f"{run}.json"
-    upserts = [
-        decode_typed_search_attributes(
-            event.upsert_workflow_search_attributes_event_attributes.search_attributes
-        )
-        for event in WorkflowHistory.from_json(run, path.read_text()).events
-        if event.HasField("upsert_workflow_search_attributes_event_attributes")
-    ]
-    ours = [u for u in upserts if u.get(OUTCOME)]  # not Temporal's own TemporalChangeVersion
-    assert [u[OUTCOME] for u in ours] == [CaseStatus.running, outcome]
-    assert ours[0][SCENARIO] == "newborn"
-    assert "public-security" in ours[0][DEPARTMENTS]
+    upserts = upserted(WorkflowHistory.from_json(run, path.read_text()).events)
+    ours = [u for u in upserts if OUTCOME.name in u]  # not Temporal's TemporalChangeVersion
+    assert [u[OUTCOME.name] for u in ours] == [CaseStatus.running, outcome]
+    assert ours[0][SCENARIO.name] == "newborn"
+    assert "public-security" in ours[0][DEPARTMENTS.name]

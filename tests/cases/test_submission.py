@@ -1,0 +1,78 @@
+"""Submitting (cases/submission.py) on the dev server: the case, its items, its number and its
+audit row are one transaction, and a repeated key is recorded as such."""
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from cases.submission import record_repeat, submission_recorder, submit
+from catalog.loader import get_catalog
+from domain.statuses import ItemStatus
+from runtime.settings import Settings
+from store.models import Case, CaseItem, Role
+from tests.cases.conftest import audit_rows, trail, user
+from tests.helpers import newborn_form, unique
+
+pytestmark = pytest.mark.timeout(60)
+
+
+class AuditDown(Exception):
+    """The audit row could not be written."""
+
+
+async def test_the_case_and_its_audit_row_commit_together(
+    engine: Engine, dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    """A submission whose audit row fails stores nothing; one that succeeds stores the case,
+    its items in the catalog's order and one `case.submit` row; a repeat adds `repeated`."""
+    client: Client = dev_env.client
+    catalog = get_catalog()
+    spec = catalog.spec("newborn")
+    assert spec is not None
+    with Session(engine) as session:
+        applicant = user(session, Role.applicant)
+        assert applicant.id is not None
+        audit = trail(session)
+
+        def failing(case: Case) -> None:
+            raise AuditDown(case.id)
+
+        key = unique("key")
+        with pytest.raises(AuditDown) as failed:
+            await submit(
+                session, client, catalog, applicant.id, "newborn", newborn_form(), key,
+                queues=settings.queues, recorded=failing,
+            )  # fmt: skip
+        lost = str(failed.value)
+        session.rollback()
+        assert session.get(Case, lost) is None
+        assert not session.exec(select(CaseItem).where(CaseItem.case_id == lost)).all()
+
+        case, created = await submit(
+            session, client, catalog, applicant.id, "newborn", newborn_form(), key,
+            queues=settings.queues, recorded=submission_recorder(audit, applicant),
+        )  # fmt: skip
+        assert created and case.id == lost  # the same key: the same case, stored this time
+        assert case.number is not None  # kept after the commit, without a reload
+        items = session.exec(
+            select(CaseItem).where(CaseItem.case_id == case.id).order_by(col(CaseItem.position))
+        ).all()
+        assert [i.item for i in items] == [i.code for i in spec.applicable(case.form).items]
+        assert {(i.status, i.department_days, i.breached) for i in items} == {
+            (ItemStatus.pending, 0.0, False)
+        }
+        assert all(i.outputs == {} for i in items)
+        assert audit_rows(session, case.id) == [("case.submit", "success", "")]
+
+        again, created = await submit(
+            session, client, catalog, applicant.id, "newborn", newborn_form(), key,
+            queues=settings.queues, recorded=failing,
+        )  # fmt: skip
+        assert (again.id, created) == (case.id, False)  # a repeat records nothing itself
+        record_repeat(audit, applicant, again.id)
+        assert audit_rows(session, case.id) == [
+            ("case.submit", "success", ""),
+            ("case.submit", "success", "repeated"),
+        ]
