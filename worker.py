@@ -14,7 +14,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 import workflows
 from activities.department import department_activities
@@ -51,8 +52,11 @@ def workflow_worker(
     executor: ThreadPoolExecutor,
     task_queue: str = SCENARIO_TASK_QUEUE,
     catalog: Catalog | None = None,
+    sandboxed: bool = True,
 ) -> Worker:
-    """The worker of scenario workflows and their read-model local activities."""
+    """The worker of scenario workflows and their read-model local activities; `sandboxed`:
+    the workflows in Temporal's sandbox (the tests' choice; a deployment's is the
+    WORKFLOW_SANDBOX setting, off by default)."""
     cache_workflow_bytecode()
     catalog = catalog or get_catalog()
     read_model = ReadModelActivities(engine, catalog.calendar, catalog)
@@ -60,6 +64,7 @@ def workflow_worker(
         client,
         task_queue=task_queue,
         workflows=[ScenarioWorkflow],
+        workflow_runner=SandboxedWorkflowRunner() if sandboxed else UnsandboxedWorkflowRunner(),
         activities=[read_model.record_item, read_model.record_items, read_model.record_case],
         activity_executor=executor,
         interceptors=telemetry.tracing_interceptors(client),
@@ -106,7 +111,13 @@ async def run(departments: list[str], workflows: bool, settings: Settings) -> No
             ]
             if workflows:
                 workers.append(
-                    workflow_worker(client, engine, executor, settings.scenario_task_queue)
+                    workflow_worker(
+                        client,
+                        engine,
+                        executor,
+                        settings.scenario_task_queue,
+                        sandboxed=settings.workflow_sandbox,
+                    )
                 )
             logging.info("serving %s", [w.task_queue for w in workers])
             tasks = [w.run() for w in workers]

@@ -215,7 +215,15 @@ async def onego_side(client: Client, folder: Path, spec: ScenarioSpec) -> AsyncI
 
     async with AsyncExitStack() as stack:
         executor = stack.enter_context(ThreadPoolExecutor(max_workers=WORKFLOW_EXECUTOR_THREADS))
-        workers = [workflow_worker(client, engine, executor, settings.scenario_task_queue)]
+        workers = [
+            workflow_worker(
+                client,
+                engine,
+                executor,
+                settings.scenario_task_queue,
+                sandboxed=settings.workflow_sandbox,  # as a deployment runs them
+            )
+        ]
         workers += [
             department_worker(client, department, engine, settings, read_model=engine)
             for department in sorted(get_catalog().departments)

@@ -219,6 +219,14 @@ class Settings(BaseSettings):
         "asks for six months). onego never deletes an audit row; the database refuses it. "
         "docs/security.md, Audit trail.",
     )
+    workflow_sandbox: bool = Field(
+        False,
+        description="Run the scenario workflows in Temporal's sandbox, which re-imports their "
+        "module for every case and checks each call for non-determinism at run time. Off by "
+        "default: it cost about a tenth of a case's CPU (docs/measuring.md); the tests and "
+        "the replay of stored histories run them sandboxed, where a non-deterministic call "
+        "fails (docs/architecture.md, 'Deterministic workflow code').",
+    )
     otel_sql_spans: bool = Field(
         False,
         description="A span per SQL statement of the API and the workers (about a hundred per "

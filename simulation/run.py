@@ -220,7 +220,11 @@ async def run_cases(
                 )
             else:
                 executor = stack.enter_context(ThreadPoolExecutor(READ_MODEL_THREADS))
-                workers.append(workflow_worker(env.client, engine, executor, TASK_QUEUE, catalog))
+                workers.append(  # unsandboxed, as a deployment runs them by default
+                    workflow_worker(
+                        env.client, engine, executor, TASK_QUEUE, catalog, sandboxed=False
+                    )
+                )
             for worker in workers:
                 await stack.enter_async_context(worker)
             driver = Driver(

@@ -63,7 +63,9 @@ async def serve(address: str, database: Path, task_queue: str) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     with ThreadPoolExecutor(max_workers=READ_MODEL_THREADS) as executor:
-        async with workflow_worker(client, engine, executor, task_queue, get_catalog(None)):
+        # unsandboxed, as a deployment runs them by default (WORKFLOW_SANDBOX)
+        catalog = get_catalog(None)
+        async with workflow_worker(client, engine, executor, task_queue, catalog, sandboxed=False):
             print(READY, flush=True)
             await stop.wait()
     engine.dispose()

@@ -8,15 +8,20 @@ import signal
 import socket
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import UnsandboxedWorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 import workflows.scenario
 from runtime.settings import Settings
 from tests.conftest import TEST_DATA_KEYS
-from tests.helpers import own_queues, process_env
-from worker import cache_workflow_bytecode
+from tests.helpers import own_queues, process_env, unique
+from worker import cache_workflow_bytecode, workflow_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
@@ -78,3 +83,21 @@ def test_a_worker_refuses_adapter_settings_naming_no_department(tmp_path: Path) 
     )
     assert done.returncode == 2, done.stderr
     assert "DEPARTMENT_ADAPTERS: no department taxx" in done.stderr
+
+
+async def test_the_workflow_sandbox_is_the_tests_and_a_setting_of_deployments(
+    dev_env: WorkflowEnvironment, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests run workflows sandboxed (a non-deterministic call fails there); a deployment
+    runs them as WORKFLOW_SANDBOX says, unsandboxed unless set."""
+    with ThreadPoolExecutor(1) as executor:
+        queue = unique("sandbox")
+        default = workflow_worker(dev_env.client, sqlite_engine, executor, queue)
+        plain = workflow_worker(
+            dev_env.client, sqlite_engine, executor, f"{queue}-plain", sandboxed=False
+        )
+    assert isinstance(default.config()["workflow_runner"], SandboxedWorkflowRunner)
+    assert isinstance(plain.config()["workflow_runner"], UnsandboxedWorkflowRunner)
+    assert Settings().workflow_sandbox is False
+    monkeypatch.setenv("WORKFLOW_SANDBOX", "true")
+    assert Settings().workflow_sandbox is True
