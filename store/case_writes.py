@@ -5,7 +5,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlmodel import Session, col
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Executable
+from sqlmodel import Session
 from sqlmodel import select as select_rows
 
 from catalog.calendar import WorkCalendar
@@ -42,6 +44,9 @@ OPTIONAL = (
     "supplement",
 )
 
+
+EVENT = CaseEvent.__table__  # type: ignore[attr-defined]
+_EVENT_INSERTS: dict[str, Executable] = {}  # by dialect name (`_event_insert`)
 
 # the case's columns an item transition needs, read with its items
 CASE_KEYS = ("scenario", "scenario_version", "applicant_id", "started_at", "submitted_at")
@@ -88,7 +93,8 @@ def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> ItemW
     event = _new_event(session, record.case_id, record.item, record.event, record, record.actor)
     if event is None:
         return None
-    case = Case(id=record.case_id, **{k: current[f"case_{k}"] for k in CASE_KEYS})
+    # (lists and dicts given: a default factory costs pydantic a signature inspection)
+    case = Case(id=record.case_id, undone=[], **{k: current[f"case_{k}"] for k in CASE_KEYS})
     values: dict[str, Any] = {"status": record.status}
     values.update({f: getattr(record, f) for f in OPTIONAL if getattr(record, f) is not None})
     if record.outputs:
@@ -113,7 +119,7 @@ def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> ItemW
         .where(ITEM.c.case_id == record.case_id, ITEM.c.item == record.item)
         .values(**values)
     )
-    item = CaseItem(**{c.key: current[c.key] for c in ITEM_COLUMNS} | values)
+    item = CaseItem(**{c.key: current[c.key] for c in ITEM_COLUMNS} | {"outputs": {}} | values)
     if record.status is ItemStatus.done and record.outputs:
         issue_certificates(session, item, record.at)
     elif record.status is ItemStatus.compensated:
@@ -197,17 +203,29 @@ def _new_event(
     detail = record.model_dump(
         mode="json", exclude={"case_id", "item", "event", "at", "actor"}, exclude_none=True
     )
-    event = CaseEvent(
-        case_id=case_id, item=item, kind=kind, at=record.at, actor=actor, detail=detail
-    )
-    statement = insert(session.connection(), CaseEvent).on_conflict_do_nothing()
-    inserted = session.execute(
-        statement.values(**event.model_dump(exclude={"id"})).returning(col(CaseEvent.id))
-    ).scalar()
+    values: dict[str, Any] = {
+        "case_id": case_id,
+        "item": item,
+        "kind": kind,
+        "at": record.at,
+        "actor": actor,
+        "detail": detail,
+    }
+    connection = session.connection()
+    inserted = connection.execute(_event_insert(connection), values).scalar()
     if inserted is None:
         return None
-    event.id = inserted
-    return event
+    return CaseEvent(id=inserted, **values)
+
+
+def _event_insert(connection: Connection) -> Executable:
+    """`INSERT ... ON CONFLICT DO NOTHING RETURNING id` into the event log, built once per
+    dialect (a Core statement on the table: the ORM's bulk-insert path cost a third of it)."""
+    dialect = connection.dialect.name
+    if dialect not in _EVENT_INSERTS:
+        statement = insert(connection, EVENT).on_conflict_do_nothing()
+        _EVENT_INSERTS[dialect] = statement.returning(EVENT.c.id)
+    return _EVENT_INSERTS[dialect]
 
 
 def _notify(

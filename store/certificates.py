@@ -8,7 +8,10 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from store.db import insert
 from store.models import CaseItem, Certificate, utcnow
+
+CERTIFICATE = Certificate.__table__  # type: ignore[attr-defined]
 
 
 def new_code() -> str:
@@ -16,31 +19,30 @@ def new_code() -> str:
     return secrets.token_urlsafe(16)
 
 
-def issue_certificates(
-    session: Session, row: CaseItem, at: datetime | None = None
-) -> list[Certificate]:
-    """The certificates of every output the item issued, made once (those already there are
-    kept, with their codes); added to the caller's transaction."""
-    made = {
-        c.output: c
-        for c in session.exec(
-            select(Certificate).where(
-                Certificate.case_id == row.case_id, Certificate.item == row.item
-            )
-        )
-    }
-    for output in row.outputs:
-        if output not in made:
-            made[output] = Certificate(
-                code=new_code(),
-                case_id=row.case_id,
-                item=row.item,
-                output=output,
-                department=row.department,
-                issued_at=at or row.completed_at or utcnow(),
-            )
-            session.add(made[output])
-    return [made[output] for output in row.outputs]
+def issue_certificates(session: Session, row: CaseItem, at: datetime | None = None) -> None:
+    """Make the certificate of every output the item issued, once: an output that has one
+    keeps it and its code (one insert-or-nothing statement in the caller's transaction)."""
+    issued_at = at or row.completed_at or utcnow()
+    rows = [
+        {
+            "code": new_code(),
+            "case_id": row.case_id,
+            "item": row.item,
+            "output": output,
+            "department": row.department,
+            "issued_at": issued_at,
+        }
+        for output in row.outputs
+    ]
+    if rows:
+        connection = session.connection()
+        connection.execute(insert(connection, CERTIFICATE).on_conflict_do_nothing(), rows)
+
+
+def certificates_of(session: Session, case_id: str, item: str) -> list[Certificate]:
+    """The item's certificates, by output."""
+    query = select(Certificate).where(Certificate.case_id == case_id, Certificate.item == item)
+    return list(session.exec(query.order_by(col(Certificate.output))))
 
 
 def revoke_certificates(session: Session, case_id: str, item: str, at: datetime) -> int:

@@ -3,7 +3,7 @@ and date, and its QR code opens /verify/{code}, a public page that says valid, t
 and never shows personal data."""
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -14,7 +14,7 @@ from catalog.loader import get_catalog
 from domain.statuses import ItemStatus
 from receipts.certificate import build_certificate, certificate_pdf
 from runtime.settings import Settings
-from store.certificates import issue_certificates, revoke_certificates
+from store.certificates import certificates_of, issue_certificates, revoke_certificates
 from store.models import Case, CaseItem, Certificate, Role
 from store.users import add_user
 from tests.documents.stored import stored_case, unique_number
@@ -52,9 +52,13 @@ def issued_case(engine: Engine) -> tuple[Case, CaseItem, list[Certificate]]:
         ).one()
         row.status, row.outputs, row.completed_at = ItemStatus.done, OUTPUTS, ISSUED
         session.add(row)
-        certificates = issue_certificates(session, row)
+        issue_certificates(session, row)
         session.commit()
-        assert issue_certificates(session, row) == certificates  # once per output
+        certificates = [c.model_copy() for c in certificates_of(session, row.case_id, row.item)]
+        issue_certificates(session, row, ISSUED + timedelta(days=1))
+        session.commit()
+        session.expire_all()
+        assert certificates_of(session, row.case_id, row.item) == certificates  # once per output
     return case, row, certificates
 
 
