@@ -14,19 +14,32 @@ import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 from stdnum.cn import ric
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from catalog.models import OutputDef, OutputFormat
-from store.db import insert
+from store.db import insert, once_per_dialect
 from store.models import SimulatedIssue
 from workflows.models import CompensationRequest, CompensationResult, ItemRequest, ItemResult
 
 # When a back-end issues a request it first received at the given time (None: at once).
 ReadyAt = Callable[[ItemRequest, datetime], datetime | None]
+
+
+ISSUES = SimulatedIssue.__table__  # type: ignore[attr-defined]
+# What an issue answers, and the earlier issue of a (case, item); statements built once.
+ANSWER = (ISSUES.c.outputs, ISSUES.c.issued_at, ISSUES.c.ready_at)
+EARLIER = select(*ANSWER).where(
+    ISSUES.c.case_id == bindparam("case_id"), ISSUES.c.item == bindparam("item")
+)
+# Insert an issue unless the (case, item) has one, returning its answer.
+_issue_statement = once_per_dialect(
+    lambda connection: insert(connection, ISSUES).on_conflict_do_nothing().returning(*ANSWER)
+)
 
 
 class DepartmentUnavailable(Exception):
@@ -84,35 +97,25 @@ class SimulatedDepartment:
     def _issue_once(self, request: ItemRequest, asked: datetime) -> ItemResult:
         """Issue, unless this (case, item) was issued before: then answer that first issue,
         or the time it will be issued if that is still to come (drawn at the first request)."""
-        answer = (
-            col(SimulatedIssue.outputs),
-            col(SimulatedIssue.issued_at),
-            col(SimulatedIssue.ready_at),
-        )
-        earlier = select(*answer).where(
-            SimulatedIssue.case_id == request.case_id, SimulatedIssue.item == request.item
-        )
+        key = {"case_id": request.case_id, "item": request.item}
         issued = None
         if self._ready:  # look first, so that the time is drawn once (without `ready` the
             # insert alone finds an earlier issue: one statement). A read of its own: under
             # SQLite's WAL a transaction that has read may not write once another has.
             with self._engine.connect() as connection:
-                issued = connection.execute(earlier).first()
+                issued = connection.execute(EARLIER, key).first()
         if issued is None:
-            issue = SimulatedIssue(
-                department=request.department,
-                case_id=request.case_id,
-                item=request.item,
-                outputs={o.code: make_output(request, o) for o in request.outputs},
-                issued_at=datetime.now(UTC),
-                ready_at=self._ready(request, asked) if self._ready else None,
-            )
+            issue = {
+                **key,
+                "department": request.department,
+                "outputs": {o.code: make_output(request, o) for o in request.outputs},
+                "issued_at": datetime.now(UTC),
+                "ready_at": self._ready(request, asked) if self._ready else None,
+            }
             with self._engine.begin() as connection:
-                statement = insert(connection, SimulatedIssue).on_conflict_do_nothing()
-                values = statement.values(**issue.model_dump(exclude={"id"}))
                 issued = (
-                    connection.execute(values.returning(*answer)).first()
-                    or connection.execute(earlier).one()  # an earlier attempt issued it
+                    connection.execute(_issue_statement(connection), issue).first()
+                    or connection.execute(EARLIER, key).one()  # an earlier attempt issued it
                 )
         ready = issued.ready_at
         if ready is not None and asked < ready:

@@ -2,11 +2,11 @@
 
 import fcntl
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -21,6 +21,8 @@ from runtime.filemodes import private_file
 
 if TYPE_CHECKING:
     from runtime.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,21 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def once_per_dialect(build: Callable[[Connection], T]) -> Callable[[Connection], T]:
+    """`build(connection)` made at the first call on each dialect and kept: a Core statement
+    built once, which a hot path then executes with its values (building one costs more than
+    running it)."""
+    built: dict[str, T] = {}
+
+    def get(connection: Connection) -> T:
+        name = connection.dialect.name
+        if name not in built:
+            built[name] = build(connection)
+        return built[name]
+
+    return get
 
 
 def insert(bind: Engine | Connection, table: Any) -> sqlite.Insert | postgresql.Insert:
