@@ -20,11 +20,12 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import Table, delete, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Executable
 from sqlmodel import Session
 from sqlmodel import select as select_rows
 
@@ -33,6 +34,7 @@ from catalog.loader import Catalog
 from domain.statuses import CaseStatus, ItemStatus
 from reporting.facts import CaseLike, ItemLike
 from store.db import insert as insert_into
+from store.db import once_per_dialect
 from store.models import CASE, ITEM, Case, CaseDay, CaseDaysBucket, CaseItem, ItemDay, ItemDoneDay
 
 CASE_DAY: Table = CaseDay.__table__  # type: ignore[attr-defined]
@@ -344,15 +346,22 @@ def add_rows(connection: Connection, rows: Contribution) -> None:
             for (name, key), amounts in sorted(rows.items(), key=lambda kv: str(kv[0][1]))
             if name == table.name
         ]
-        if not values:
-            continue
-        insert = insert_into(connection, table)
-        amounts = [c.name for c in table.columns if c.name not in keys]
-        statement = insert.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={c: table.c[c] + insert.excluded[c] for c in amounts},
-        )
-        connection.execute(statement, values)
+        if values:
+            connection.execute(_UPSERTS[table.name](connection), values)
+
+
+def _upsert(connection: Connection, table: Table) -> Executable:
+    """INSERT ... ON CONFLICT (the row's key) DO UPDATE SET amount = amount + excluded."""
+    keys = COLUMNS[table.name]
+    insert = insert_into(connection, table)
+    amounts = [c.name for c in table.columns if c.name not in keys]
+    return insert.on_conflict_do_update(
+        index_elements=list(keys), set_={c: table.c[c] + insert.excluded[c] for c in amounts}
+    )
+
+
+# each table's upsert, built once per dialect
+_UPSERTS = {table.name: once_per_dialect(partial(_upsert, table=table)) for table in ROLLUPS}
 
 
 # -- rebuilding from the case tables ----------------------------------------------------

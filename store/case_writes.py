@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 from sqlmodel import select as select_rows
 
@@ -54,6 +54,17 @@ _event_insert = once_per_dialect(
 CASE_KEYS = ("scenario", "scenario_version", "applicant_id", "started_at", "submitted_at")
 # ... and the items' columns: not the sealed ones (store/sealed.py), each a decryption
 ITEM_COLUMNS = [c for c in ITEM.c if c.key not in ("outputs", "supplement")]
+# A transition's two statements on the items, built once (building cost more than running):
+# the case's items with those case columns, and the item's update, whose SET clause holds the
+# columns given with the parameters.
+ITEMS_WITH_CASE = (
+    select(*ITEM_COLUMNS, *(CASE.c[k].label(f"case_{k}") for k in CASE_KEYS))
+    .join(CASE, CASE.c.id == ITEM.c.case_id)
+    .where(ITEM.c.case_id == bindparam("of_case"))
+)
+ITEM_UPDATE = update(ITEM).where(
+    ITEM.c.case_id == bindparam("of_case"), ITEM.c.item == bindparam("of_item")
+)
 
 
 @dataclass
@@ -77,15 +88,7 @@ def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> ItemW
     revocation when it is compensated: store/certificates.py).
     """
     connection = session.connection()
-    rows = (
-        connection.execute(
-            select(*ITEM_COLUMNS, *(CASE.c[k].label(f"case_{k}") for k in CASE_KEYS))
-            .join(CASE, CASE.c.id == ITEM.c.case_id)
-            .where(ITEM.c.case_id == record.case_id)
-        )
-        .mappings()
-        .all()
-    )
+    rows = connection.execute(ITEMS_WITH_CASE, {"of_case": record.case_id}).mappings().all()
     items = {row["item"]: row for row in rows}
     current = items[record.item]
     if record.event in ITEM_ENDS and current["status"] is record.status:
@@ -116,11 +119,7 @@ def record_item(session: Session, record: ItemRecord, catalog: Catalog) -> ItemW
         if started is not None:
             values["started_at"] = started
             values["elapsed_days"] = catalog.calendar.working_days_between(started, record.at)
-    connection.execute(
-        update(ITEM)
-        .where(ITEM.c.case_id == record.case_id, ITEM.c.item == record.item)
-        .values(**values)
-    )
+    connection.execute(ITEM_UPDATE, {"of_case": record.case_id, "of_item": record.item} | values)
     item = CaseItem(**{c.key: current[c.key] for c in ITEM_COLUMNS} | {"outputs": {}} | values)
     if record.status is ItemStatus.done and record.outputs:
         issue_certificates(session, item, record.at)
