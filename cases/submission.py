@@ -216,6 +216,7 @@ def new_case(
         fields_baseline=figures.fields_baseline,
         fields_typed=figures.fields_asked + figures.fields_prefilled - len(prefilled.values),
         baseline_days=figures.baseline_days,
+        undone=[],  # given: a default factory costs pydantic a signature inspection
     )
     items: list[ItemRow] = [
         {
