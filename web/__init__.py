@@ -36,7 +36,7 @@ def install(app: FastAPI) -> None:
     """Add the pages, their static files under /static and their error pages to `app`."""
     for router in ROUTERS:
         app.include_router(router, dependencies=[Depends(csrf_protected)])
-    app.middleware("http")(auth.renew_session)  # the web session's idle timeout
+    app.add_middleware(auth.SessionRenewal)  # the web session's idle timeout
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(LoginRequired)

@@ -1,10 +1,11 @@
 """Signing in and out in the browser: the API's token, kept in an HttpOnly cookie."""
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from routers.auth import HashGateDep, attempt_of
 from routers.deps import TOKEN_COOKIE, CookieUser, SessionDep, SettingsDep
@@ -83,17 +84,33 @@ def _set_session_cookie(
     )
 
 
-async def renew_session(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
+class SessionRenewal:
     """Middleware: a page that found a valid session cookie re-issues it (a fresh idle
-    timeout), unless the page itself set or removed the cookie (sign-in, sign-out)."""
-    response = await call_next(request)
-    token = getattr(request.state, "session_token", None)
-    cookies = response.headers.getlist("set-cookie")
-    if token and not any(c.startswith(f"{TOKEN_COOKIE}=") for c in cookies):
-        _set_session_cookie(request, response, request.app.state.settings, token)
-    return response
+    timeout), unless the page itself set or removed the cookie (sign-in, sign-out).
+
+    Plain ASGI, adding the header as the response starts: Starlette's `BaseHTTPMiddleware`
+    ran every request, API calls included, in a task of its own behind memory streams."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def renewing(message: Message) -> None:
+            token = scope.get("state", {}).get("session_token")
+            if message["type"] == "http.response.start" and token:
+                headers = MutableHeaders(scope=message)
+                cookies = headers.getlist("set-cookie")
+                if not any(c.startswith(f"{TOKEN_COOKIE}=") for c in cookies):
+                    request, renewed = Request(scope), Response()
+                    _set_session_cookie(request, renewed, request.app.state.settings, token)
+                    headers.append("set-cookie", renewed.headers["set-cookie"])
+            await send(message)
+
+        await self.app(scope, receive, renewing)
 
 
 @router.post("/logout")
