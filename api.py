@@ -44,6 +44,7 @@ from routers import (
 from routers.errors import RETRY_AFTER_S, as_http, unavailable_text
 from routers.responses import EVERY
 from routers.schemas import ErrorResponse
+from runtime.heap import freeze_startup_heap
 from runtime.settings import Settings, get_settings
 from runtime.temporal import TemporalUnavailable, connect, use_deadlines
 from security.tokens import dummy_hash
@@ -108,6 +109,7 @@ def _lifespan(
         create_schema(app.state.engine)
         dummy_hash()  # made now: the first unknown name's sign-in costs what the others do
         app.state.prometheus = registry_for(app.state.engine, requests_registry)
+        freeze_startup_heap()  # no request waits for a full scan of the start-up heap
         # traced: a case's workflow joins the trace of the request that submitted it
         app.state.temporal = (
             telemetry.traced_client(temporal) if temporal else await connect(settings)

@@ -28,6 +28,7 @@ from documents.records import Forgetting
 from documents.vault import store_of
 from domain.queues import SCENARIO_TASK_QUEUE
 from observability import telemetry
+from runtime.heap import freeze_startup_heap
 from runtime.settings import Settings, get_settings
 from runtime.temporal import connect
 from store import retention, sealed
@@ -126,6 +127,7 @@ async def run(departments: list[str], workflows: bool, settings: Settings) -> No
             if workflows:  # the daily retention run (store/retention.py)
                 forgetting = Forgetting(store_of(settings))  # documents/
                 tasks.append(retention.run_daily(engine, retention.period_of(settings), forgetting))
+            freeze_startup_heap()  # a full collection scans only what cases made
             await asyncio.gather(*tasks)
     finally:
         telemetry.flush()

@@ -1,0 +1,29 @@
+"""The start-up heap is frozen once the API has started (runtime/heap.py)."""
+
+import gc
+
+from fastapi.testclient import TestClient
+from temporalio.testing import WorkflowEnvironment
+
+from api import create_app
+from runtime.heap import freeze_startup_heap
+from runtime.settings import Settings
+
+
+def test_freezing_keeps_the_objects_alive_now_out_of_the_scans() -> None:
+    kept = object()
+    frozen = freeze_startup_heap()
+    try:
+        assert frozen >= 1 and gc.get_freeze_count() == frozen
+        assert kept not in gc.get_objects(generation=2)  # a full collection skips it
+        made_later = [object()]
+        assert gc.is_tracked(made_later)  # collected as before
+    finally:
+        gc.unfreeze()
+
+
+def test_the_api_freezes_its_startup_heap(dev_env: WorkflowEnvironment, settings: Settings) -> None:
+    gc.unfreeze()
+    with TestClient(create_app(settings, temporal=dev_env.client)):
+        assert gc.get_freeze_count() > 0
+    gc.unfreeze()
