@@ -2,7 +2,6 @@
 
 import gc
 
-from fastapi.testclient import TestClient
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
@@ -22,8 +21,11 @@ def test_freezing_keeps_the_objects_alive_now_out_of_the_scans() -> None:
         gc.unfreeze()
 
 
-def test_the_api_freezes_its_startup_heap(dev_env: WorkflowEnvironment, settings: Settings) -> None:
+async def test_the_api_freezes_its_startup_heap(
+    dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
     gc.unfreeze()
-    with TestClient(create_app(settings, temporal=dev_env.client)):
+    app = create_app(settings, temporal=dev_env.client)
+    async with app.router.lifespan_context(app):
         assert gc.get_freeze_count() > 0
     gc.unfreeze()
