@@ -109,7 +109,6 @@ def _lifespan(
         create_schema(app.state.engine)
         dummy_hash()  # made now: the first unknown name's sign-in costs what the others do
         app.state.prometheus = registry_for(app.state.engine, requests_registry)
-        freeze_startup_heap()  # no request waits for a full scan of the start-up heap
         # traced: a case's workflow joins the trace of the request that submitted it
         app.state.temporal = (
             telemetry.traced_client(temporal) if temporal else await connect(settings)
@@ -131,6 +130,7 @@ def _lifespan(
             settings.reconcile_seconds,
         )
         reconciling = asyncio.create_task(reconciler.run(), name="reconciler")
+        freeze_startup_heap()  # no request waits for a full scan of the start-up heap
         yield
         reconciling.cancel()
         await asyncio.gather(reconciling, return_exceptions=True)

@@ -39,6 +39,7 @@ from forms.unified import FormInvalid, compile_form
 from registries.base import RegistryAdapter
 from runtime.temporal import TemporalUnavailable, deadline, deadlines
 from store.case_numbers import allocate_case_number
+from store.db import commit_keeping_values
 from store.models import ITEM, Case, User
 from workflows import case_workflow_id
 from workflows.models import ScenarioInput
@@ -400,7 +401,6 @@ def _store(
     audit row) in one transaction; False if a case with its key exists already. The number is
     allocated last: its day's counter row stays locked until the commit
     (store/case_numbers.py). The case keeps its values after the commit (nothing to reload)."""
-    keep, session.expire_on_commit = session.expire_on_commit, False
     try:
         insert_case(session, case, items)
         for material, ids in documents.items():
@@ -409,15 +409,13 @@ def _store(
         case.number = allocate_case_number(session, day)
         if recorded is not None:
             recorded(case)
-        session.commit()
+        commit_keeping_values(session)
     except IntegrityError:
         session.rollback()
         return False
     except DocumentRefused as refused:
         session.rollback()
         raise SubmissionRejected([refused.problem], refused.status) from None
-    finally:
-        session.expire_on_commit = keep
     return True
 
 

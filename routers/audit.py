@@ -23,6 +23,7 @@ from routers.deps import SessionDep, require
 from routers.errors import status_of
 from routers.responses import SIGNED_IN
 from store.audit import audit_request
+from store.db import commit_keeping_values
 from store.models import AuditEvent, Role, User
 
 log = logging.getLogger(__name__)
@@ -67,11 +68,7 @@ class Auditor:
         self.add(user, action, **kw)
         # The request's objects keep their values: pages render them (the error page even
         # after the session has closed), as they did before the trail had its commit.
-        keep, self.session.expire_on_commit = self.session.expire_on_commit, False
-        try:
-            self.session.commit()
-        finally:
-            self.session.expire_on_commit = keep
+        commit_keeping_values(self.session)
 
     def _refused(self, exc: BaseException, user: User | None, action: str, **kw: Any) -> None:
         session = self.session

@@ -8,10 +8,13 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from store.db import insert
+from store.db import insert, once_per_dialect
 from store.models import CaseItem, Certificate, utcnow
 
 CERTIFICATE = Certificate.__table__  # type: ignore[attr-defined]
+_certificate_insert = once_per_dialect(
+    lambda connection: insert(connection, CERTIFICATE).on_conflict_do_nothing()
+)
 
 
 def new_code() -> str:
@@ -36,13 +39,7 @@ def issue_certificates(session: Session, row: CaseItem, at: datetime | None = No
     ]
     if rows:
         connection = session.connection()
-        connection.execute(insert(connection, CERTIFICATE).on_conflict_do_nothing(), rows)
-
-
-def certificates_of(session: Session, case_id: str, item: str) -> list[Certificate]:
-    """The item's certificates, by output."""
-    query = select(Certificate).where(Certificate.case_id == case_id, Certificate.item == item)
-    return list(session.exec(query.order_by(col(Certificate.output))))
+        connection.execute(_certificate_insert(connection), rows)
 
 
 def revoke_certificates(session: Session, case_id: str, item: str, at: datetime) -> int:

@@ -159,6 +159,16 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
             yield connection
 
 
+def commit_keeping_values(session: Session) -> None:
+    """Commit, leaving the session's objects their values instead of expiring them: nothing
+    to reload, and a page can still render them once the session has closed."""
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session committed on success and rolled back on error."""

@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from temporalio.testing import WorkflowEnvironment
 
 from catalog.loader import get_catalog
 from domain.statuses import ItemStatus
 from receipts.certificate import build_certificate, certificate_pdf
 from runtime.settings import Settings
-from store.certificates import certificates_of, issue_certificates, revoke_certificates
+from store.certificates import issue_certificates, revoke_certificates
 from store.models import Case, CaseItem, Certificate, Role
 from store.users import add_user
 from tests.documents.stored import stored_case, unique_number
@@ -36,6 +36,14 @@ async def api(
         yield api
 
 
+def certificates_of(session: Session, row: CaseItem) -> list[Certificate]:
+    """The item's certificates, by output."""
+    query = select(Certificate).where(
+        Certificate.case_id == row.case_id, Certificate.item == row.item
+    )
+    return list(session.exec(query.order_by(col(Certificate.output))))
+
+
 def issued_case(engine: Engine) -> tuple[Case, CaseItem, list[Certificate]]:
     """A case whose household registration is done and issued two outputs."""
     with Session(engine, expire_on_commit=False) as session:
@@ -54,11 +62,11 @@ def issued_case(engine: Engine) -> tuple[Case, CaseItem, list[Certificate]]:
         session.add(row)
         issue_certificates(session, row)
         session.commit()
-        certificates = [c.model_copy() for c in certificates_of(session, row.case_id, row.item)]
+        certificates = [c.model_copy() for c in certificates_of(session, row)]
         issue_certificates(session, row, ISSUED + timedelta(days=1))
         session.commit()
         session.expire_all()
-        assert certificates_of(session, row.case_id, row.item) == certificates  # once per output
+        assert certificates_of(session, row) == certificates  # once per output
     return case, row, certificates
 
 
