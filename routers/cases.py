@@ -10,6 +10,7 @@ from cases.models import CasePublic, SupplementCreate, WithdrawCreate
 from cases.submission import StartDeferred, record_repeat, submission_recorder, submit
 from routers.audit import AuditDep
 from routers.deps import (
+    CaseRef,
     CatalogDep,
     CurrentUser,
     RegistriesDep,
@@ -25,14 +26,6 @@ from store.models import Role, User
 
 router = APIRouter(prefix="/cases", tags=["cases"], responses=SIGNED_IN)
 Applicant = Annotated[User, Depends(require(Role.applicant))]
-CaseRef = Annotated[
-    str,
-    Path(
-        max_length=64,
-        description="The case's number (CQ-20261201-000042) or its id (a UUID)",
-        examples=["CQ-20261201-000042"],
-    ),
-]
 OutputCode = Annotated[str, Path(max_length=64, pattern="^[a-z0-9_]+$")]
 PDF: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/pdf": {}}, "description": "The PDF"},

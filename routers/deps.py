@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 import anyio
-from fastapi import Depends, Request, status
+from fastapi import Depends, Path, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
@@ -58,6 +58,15 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[Session, Depends(get_session)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog_dep)]
+# A case named in a path: its number, readable aloud, or its id.
+CaseRef = Annotated[
+    str,
+    Path(
+        max_length=64,
+        description="The case's number (CQ-20261201-000042) or its id (a UUID)",
+        examples=["CQ-20261201-000042"],
+    ),
+]
 RegistriesDep = Annotated[RegistryAdapter, Depends(get_registries)]
 
 

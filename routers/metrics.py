@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
+from cases import view
 from catalog.loader import Catalog
 from domain.text import Text
 from forms.messages import Problem
@@ -16,7 +17,7 @@ from reporting import trace as traces
 from reporting.figures import Dashboard, DepartmentFigures
 from reporting.period import Period
 from routers.audit import AuditDep
-from routers.deps import CatalogDep, SessionDep, require
+from routers.deps import CaseRef, CatalogDep, SessionDep, require
 from routers.responses import SIGNED_IN, api_error, errors
 from routers.schemas import ScenarioMetrics
 from store.models import Role, User
@@ -110,12 +111,14 @@ def department_metrics(
     )
 
 
-@router.get("/cases/{case_id}/trace", responses=errors(404))
+@router.get("/cases/{case_ref}/trace", responses=errors(404))
 def case_trace(
-    case_id: str, user: Manager, session: SessionDep, catalog: CatalogDep, audit: AuditDep
+    case_ref: CaseRef, user: Manager, session: SessionDep, catalog: CatalogDep, audit: AuditDep
 ) -> traces.Trace:
-    """One case's SLA trace: each item's start, end, promised limit and breach, the
-    applicant's supplement waits apart, and the critical path (audited: trace.view)."""
+    """One case's SLA trace, the case named by its number or id: each item's start, end,
+    promised limit and breach, the applicant's supplement waits apart, and the critical
+    path (audited: trace.view)."""
+    case_id = view.case_id_of(session, case_ref)
     with audit.watched(user, "trace.view", "case", case_id):
         trace = traces.case_trace(session, case_id, catalog)
         if trace is None:

@@ -12,7 +12,13 @@ from forms.prefill import Prefilled, prefill
 from forms.unified import form_schema
 from routers.deps import CatalogDep, CurrentUser, RegistriesDep, identity_of
 from routers.responses import api_error, errors
-from routers.schemas import ItemSummary, Reduction, ScenarioDetail, ScenarioSummary
+from routers.schemas import (
+    ItemSummary,
+    MaterialSummary,
+    Reduction,
+    ScenarioDetail,
+    ScenarioSummary,
+)
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 
@@ -48,6 +54,7 @@ def get_scenario(code: str, catalog: CatalogDep) -> ScenarioDetail:
     spec = catalog.spec(scenario.code, scenario.version)
     assert spec is not None
     figures = reform_figures(catalog, spec)
+    fetched = set(figures.materials_fetched)
     return ScenarioDetail(
         **_summary(scenario),
         lead_department=scenario.lead_department,
@@ -67,6 +74,10 @@ def get_scenario(code: str, catalog: CatalogDep) -> ScenarioDetail:
         ],
         materials_asked=[catalog.materials[m].name for m in figures.materials_asked],
         materials_fetched=[catalog.materials[m].name for m in figures.materials_fetched],
+        materials=[
+            MaterialSummary(code=m, name=catalog.materials[m].name, fetched=m in fetched)
+            for m in (*figures.materials_asked, *figures.materials_fetched)
+        ],
         reduction=Reduction(
             materials_baseline=figures.materials_baseline,
             materials_asked=len(figures.materials_asked),

@@ -56,11 +56,21 @@ class Reduction(BaseModel):
     promised_days: float
 
 
+class MaterialSummary(BaseModel):
+    """A material the scenario takes: the key an upload is handed in under
+    (`CaseCreate.documents`), and whether a shared registry supplies it instead."""
+
+    code: str
+    name: Text
+    fetched: bool = Field(description="A shared registry supplies it: no upload needed.")
+
+
 class ScenarioDetail(ScenarioSummary):
     lead_department: str
     items_detail: list[ItemSummary]
     materials_asked: list[Text]
     materials_fetched: list[Text]
+    materials: list[MaterialSummary]
     reduction: Reduction
 
 
@@ -69,7 +79,8 @@ class CaseCreate(BaseModel):
     form: dict[str, Any]
     documents: dict[str, list[str]] = Field(
         default_factory=dict,
-        description="Material -> ids of the applicant's uploads (POST /api/v1/documents) "
+        description="Material (a code of the scenario's `materials`) -> ids of the applicant's "
+        "uploads (POST /api/v1/documents) "
         "handed in as that material; each an upload of theirs that no other case uses.",
         examples=[{"bank_card": ["0b6c1f9e-6a59-4e0e-9f35-1d2a3c4b5d6e"]}],
     )

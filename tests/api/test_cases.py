@@ -164,6 +164,12 @@ async def test_catalog_endpoints_are_public(api: Api) -> None:
     assert household["mode"] == "reviewed"
     assert household["requires"] == ["birth_medical_certificate"]
     assert detail["reduction"]["materials_baseline"] == 31
+    # The keys a submission hands uploads in under, named beside each material.
+    materials = {m["code"]: m for m in detail["materials"]}
+    assert materials["marriage_certificate"]["name"]["en"] == "Marriage certificate"
+    asked = [m["name"] for m in detail["materials"] if not m["fetched"]]
+    assert asked == detail["materials_asked"] and "newborn_photo" in materials
+    assert len(materials) == len(asked) + len(detail["materials_fetched"])
     missing = await api.http.get("/api/v1/scenarios/no-such-thing/form")
     assert missing.status_code == 404
     assert missing.json()["problems"][0]["code"] == "unknown_scenario"

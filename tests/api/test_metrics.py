@@ -1,5 +1,5 @@
 """The manager's JSON: a real newborn case with a supplement (time-skipping server) traced by
-GET /api/v1/metrics/cases/{id}/trace; the dashboard and department figures answer managers
+GET /api/v1/metrics/cases/{number or id}/trace; the dashboard and department figures answer managers
 only, and count the case once it ends."""
 
 from datetime import datetime, timedelta
@@ -57,6 +57,9 @@ async def test_trace_of_a_case_with_a_supplement(start_case, engine, settings: S
         response = await api.http.get(url, headers=manager.headers)
         assert response.status_code == 200, response.text
         trace = response.json()
+        by_number = f"/api/v1/metrics/cases/{case.case().number}/trace"
+        read_aloud = (await api.http.get(by_number, headers=manager.headers)).json()
+        assert {**read_aloud, "now": None} == {**trace, "now": None}
 
         day = case.case().submitted_at.date()
         board = await api.http.get(
