@@ -147,17 +147,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--workflows-only", action="store_true")
     args = parser.parse_args(argv)
-    try:
-        adapters.check(settings, known)
-    except adapters.AdapterConfigError as error:
-        parser.error(str(error))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
     if args.department:
         departments, workflows = args.department, False
     elif args.workflows_only:
         departments, workflows = [], True
     else:
         departments, workflows = known, True
+    try:
+        adapters.check(settings, known, serving=departments)
+    except adapters.AdapterConfigError as error:
+        parser.error(str(error))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
     try:
         asyncio.run(run(departments, workflows, settings))
     except KeyboardInterrupt:

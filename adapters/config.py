@@ -39,10 +39,12 @@ class AdapterConfigError(ValueError):
     """The adapter settings name an unknown department or adapter, or lack what it needs."""
 
 
-def check(settings: Settings, departments: Iterable[str]) -> None:
+def check(settings: Settings, departments: Iterable[str], serving: Iterable[str] = ()) -> None:
     """Refuse adapter settings that name a department not in the catalog (a typo would
-    leave that department simulated), an adapter that is none of the three kinds, or an
-    `http` department without its URL and secret: at start, before any call."""
+    leave that department simulated), an adapter that is none of the three kinds, an
+    `http` department without its URL and secret, or, for the departments this process
+    `serving`, a `module:factory` that does not load (another process may serve a department
+    whose module only its machines have): at start, before any call."""
     known = set(departments)
     for setting, entries in (
         ("DEPARTMENT_ADAPTERS", settings.department_adapters),
@@ -55,6 +57,9 @@ def check(settings: Settings, departments: Iterable[str]) -> None:
     for department in settings.department_adapters:
         if _choice(department, settings) == HTTP:
             _http_settings(department, settings)
+    for department in known.intersection(serving):
+        if (choice := _choice(department, settings)) not in (SIMULATED, HTTP):
+            _resolve(choice)
 
 
 def adapter_for(

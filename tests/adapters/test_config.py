@@ -139,7 +139,9 @@ def test_settings_naming_an_unknown_department_or_adapter_are_refused(
 
 def test_a_factory_that_cannot_be_loaded_is_refused(sqlite_engine: Engine) -> None:
     settings = Settings(department_adapters="tax=tests.adapters.nowhere:make")
-    config.check(settings, DEPARTMENTS)  # well formed
+    config.check(settings, DEPARTMENTS, serving=["customs"])  # another process serves tax
+    with pytest.raises(config.AdapterConfigError, match="cannot load tests.adapters.nowhere"):
+        config.check(settings, DEPARTMENTS, serving=["tax"])  # at start, before any call
     with pytest.raises(config.AdapterConfigError, match="cannot load tests.adapters.nowhere"):
         config.adapter_for("tax", sqlite_engine, settings)
 
