@@ -79,6 +79,11 @@ class CasePublic(BaseModel):
     undone: list[str] = Field(description="Items undone (compensated) when the case stopped.")
     measures: Measures
     notifications: list[NotificationPublic] = Field(default_factory=list)
+    certificates: list[str] = Field(
+        default_factory=list,
+        description="The outputs issued as electronic certificates, for the case's applicant: "
+        "GET /api/v1/cases/{number}/certificates/{output}.pdf (a QR code on it verifies it).",
+    )
     whole: list[str] = Field(
         default_factory=list,
         description="The personal fields and issued outputs shown whole here (core/masking.py); "
@@ -151,6 +156,11 @@ class TaskPublic(BaseModel):
     materials: list[Text]
     documents: list[DocumentRef] = Field(
         default_factory=list, description="The documents of this item (on the task itself)."
+    )
+    certificates: list[str] = Field(
+        default_factory=list,
+        description="The outputs issued as electronic certificates, for the case's applicant: "
+        "GET /api/v1/cases/{number}/certificates/{output}.pdf (a QR code on it verifies it).",
     )
     whole: list[str] = Field(
         default_factory=list,

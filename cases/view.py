@@ -10,7 +10,7 @@ from domain import measures
 from domain.text import Text
 from security import masking
 from store.case_numbers import resolve_case_ref
-from store.models import Audience, Case, CaseItem, Notification, Role, User
+from store.models import Audience, Case, CaseItem, Certificate, Notification, Role, User
 
 LISTED = 100  # the newest cases a list shows
 
@@ -175,4 +175,18 @@ def visible_case(session: Session, catalog: Catalog, ref: str, user: User) -> Ca
         )
     )
     whole = case.applicant_id == user.id
-    return case_view(catalog, case, case_items(session, case.id), notifications, whole=whole)
+    view = case_view(catalog, case, case_items(session, case.id), notifications, whole=whole)
+    if whole:
+        view.certificates = certified_outputs(session, case.id)
+    return view
+
+
+def certified_outputs(session: Session, case_id: str) -> list[str]:
+    """The case's outputs issued as electronic certificates (receipts/certificate.py)."""
+    return list(
+        session.exec(
+            select(Certificate.output)
+            .where(Certificate.case_id == case_id)
+            .order_by(col(Certificate.output))
+        )
+    )

@@ -47,7 +47,7 @@ from routers.deps import (
     identity_of,
 )
 from routers.errors import status_of
-from store.models import Case, Certificate, User
+from store.models import Case, User
 from web.case_facts import AGAIN, action_needed, rejection_of, subject_of
 from web.common import AnyUser, Applicant, not_found, redirect, render
 from web.drafts import DraftRefused, draft_of, drafts_of, drop_draft, save_draft
@@ -432,7 +432,6 @@ def _case_page(
             }
         )
     own = stored.applicant_id == user.id
-    certified = session.exec(select(Certificate.output).where(Certificate.case_id == case.id))
     context.update(
         subject=subject_of(catalog, case.scenario, stored.form),
         action=action_needed(case),
@@ -443,7 +442,7 @@ def _case_page(
         message=message,
         can_withdraw=case.status.value in ("submitted", "running"),
         ref=case.number or case.id,
-        certified=set(certified) if own else set(),
+        certified=set(view.certified_outputs(session, case.id)) if own else set(),
         **_file_context(request, problems or []),
     )
     return render(request, "case.html", context, status_code, user)

@@ -244,7 +244,13 @@ async def test_a_case_with_a_document_its_number_receipt_and_certificate(
     # Approved and done: each output is a certificate that verifies as valid.
     assert (await api.claim(clerk, task["id"])).status_code == 200
     assert (await api.decide(clerk, task["id"], "approve")).status_code == 200
-    await api.wait_case(applicant, number, lambda c: c["status"] == "completed")
+    done = await api.wait_case(applicant, number, lambda c: c["status"] == "completed")
+    # The case names its certificates to its applicant, every issued output of it.
+    assert "citizen_id" in done["certificates"]
+    assert set(done["certificates"]) == set(done["outputs"])
+    manager = await api.account(Role.manager)
+    seen = await api.http.get(f"/api/v1/cases/{number}", headers=manager.headers)
+    assert seen.status_code == 200 and seen.json()["certificates"] == []
     sheet = await api.http.get(
         f"/api/v1/cases/{number}/certificates/citizen_id.pdf", headers=applicant.headers
     )
