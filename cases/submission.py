@@ -219,7 +219,13 @@ def new_case(
         baseline_days=figures.baseline_days,
         undone=[],  # given: a default factory costs pydantic a signature inspection
     )
-    items: list[ItemRow] = [
+    items = new_items(case_id, spec)
+    return case, items, workflow_input.model_copy(update={"case_id": case_id})
+
+
+def new_items(case_id: str, spec: ScenarioSpec) -> list[ItemRow]:
+    """The item rows a new case of `spec` (its items that apply) stores."""
+    return [
         {
             "case_id": case_id,
             "item": item.code,
@@ -230,7 +236,6 @@ def new_case(
         }
         for index, item in enumerate(spec.items)
     ]
-    return case, items, workflow_input.model_copy(update={"case_id": case_id})
 
 
 def insert_case(session: Session, case: Case, items: list[ItemRow]) -> None:

@@ -1,18 +1,44 @@
 """The case as people see it: status, items, progress, outputs, messages and its measures,
 and which cases a user may see."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
 from sqlmodel import Session, col, select
 
 from cases.errors import NotAllowed, case_not_found
 from cases.models import CaseItemPublic, CasePublic, Measures, NotificationPublic, Progress
+from cases.submission import new_items
 from catalog.loader import Catalog
 from domain import measures
+from domain.statuses import ItemStatus
 from domain.text import Text
 from security import masking
 from store.case_numbers import resolve_case_ref
 from store.models import Audience, Case, CaseItem, Certificate, Notification, Role, User
 
 LISTED = 100  # the newest cases a list shows
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """An item as a new case stores it (store.models.CaseItem's defaults, not read back)."""
+
+    item: str
+    position: int
+    department: str
+    mode: str
+    status: ItemStatus = ItemStatus.pending
+    outputs: dict[str, str] = field(default_factory=dict)
+    reason: str | None = None
+    completed_at: datetime | None = None
+    due_at: datetime | None = None
+    breached: bool = False
+    department_days: float = 0.0
+    applicant_days: float = 0.0
+    supplement: dict[str, Any] | None = None
 
 
 def case_measures(case: Case) -> Measures:
@@ -41,7 +67,7 @@ def case_measures(case: Case) -> Measures:
 def case_view(
     catalog: Catalog,
     case: Case,
-    items: list[CaseItem],
+    items: Sequence[CaseItem | NewItem],
     notifications: list[Notification] | None = None,
     whole: bool = False,
 ) -> CasePublic:
@@ -116,8 +142,18 @@ def case_items(session: Session, case_id: str) -> list[CaseItem]:
     return list(session.exec(select(CaseItem).where(CaseItem.case_id == case_id)))
 
 
+def new_case_view(catalog: Catalog, case: Case) -> CasePublic:
+    """A case this request has just stored, as its applicant sees it, from what was stored
+    (the items of its scenario version that apply to its form) without reading it back."""
+    spec = catalog.spec(case.scenario, case.scenario_version)
+    assert spec is not None
+    rows = new_items(case.id, spec.applicable(case.form))
+    items = [NewItem(r["item"], r["position"], r["department"], r["mode"]) for r in rows]
+    return case_view(catalog, case, items, whole=True)
+
+
 def submitted_case(session: Session, catalog: Catalog, case: Case) -> CasePublic:
-    """A case just submitted, as its applicant sees it."""
+    """A case submitted earlier (a repeated request), as its applicant sees it now."""
     return case_view(catalog, case, case_items(session, case.id), whole=True)
 
 

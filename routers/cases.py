@@ -88,9 +88,10 @@ async def create_case(
     else:
         if not created:
             response.status_code = status.HTTP_200_OK
+    if created:  # shown from what was stored: no read back, no thread
+        return view.new_case_view(catalog, case)
     public = await run_in_threadpool(view.submitted_case, session, catalog, case)
-    if not created:
-        await run_in_threadpool(record_repeat, audit, user, public.id)
+    await run_in_threadpool(record_repeat, audit, user, public.id)
     return public
 
 

@@ -7,9 +7,11 @@ from sqlmodel import Session, col, select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from cases import view
 from cases.submission import record_repeat, submission_recorder, submit
 from catalog.loader import get_catalog
 from domain.statuses import ItemStatus
+from forms.unified import example_form
 from runtime.settings import Settings
 from store.models import Case, CaseItem, Role
 from tests.cases.conftest import audit_rows, trail, user
@@ -65,6 +67,9 @@ async def test_the_case_and_its_audit_row_commit_together(
         }
         assert all(i.outputs == {} for i in items)
         assert audit_rows(session, case.id) == [("case.submit", "success", "")]
+        # The answer to the submission, shown without reading the case back, is the case
+        # as read back.
+        assert view.new_case_view(catalog, case) == view.submitted_case(session, catalog, case)
 
         again, created = await submit(
             session, client, catalog, applicant.id, "newborn", newborn_form(), key,
@@ -76,3 +81,21 @@ async def test_the_case_and_its_audit_row_commit_together(
             ("case.submit", "success", ""),
             ("case.submit", "success", "repeated"),
         ]
+
+
+async def test_a_new_case_is_shown_with_the_items_that_apply_to_its_form(
+    engine: Engine, dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    """An item whose condition the form does not meet is neither stored nor shown."""
+    catalog = get_catalog()
+    form = example_form("household_transfer", 1) | {"reissue_id_card": False}
+    with Session(engine) as session:
+        applicant = user(session, Role.applicant)
+        assert applicant.id is not None
+        case, created = await submit(
+            session, dev_env.client, catalog, applicant.id, "household_transfer", form,
+            unique("key"), queues=settings.queues,
+        )  # fmt: skip
+        shown = view.new_case_view(catalog, case)
+        assert created and "id_card_reissue" not in {i.code for i in shown.items}
+        assert shown == view.submitted_case(session, catalog, case)
