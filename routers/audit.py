@@ -106,7 +106,7 @@ class Auditor:
         await run_in_threadpool(lambda: self.record(user, action, detail=detail, **what))
 
 
-def get_auditor(request: Request, session: SessionDep) -> Auditor:
+async def get_auditor(request: Request, session: SessionDep) -> Auditor:
     return Auditor(request, session)
 
 

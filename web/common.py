@@ -1,7 +1,7 @@
 """What every page family shares: the Jinja2 environment, rendering in the visitor's
 language, the signed-in browser user, and the error pages."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -125,10 +125,11 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-def signed_in(*roles: Role) -> Callable[..., User]:
-    """A page dependency: the signed-in user, with one of `roles` if any are given."""
+def signed_in(*roles: Role) -> Callable[..., Awaitable[User]]:
+    """A page dependency: the signed-in user, with one of `roles` if any are given (no I/O:
+    `async def`, routers/deps.py)."""
 
-    def check(request: Request, user: CookieUser) -> User:
+    async def check(request: Request, user: CookieUser) -> User:
         if user is None:
             raise LoginRequired()
         request.state.user = user  # for the error page's header
