@@ -16,6 +16,7 @@ breaker of adapters/resilience.py.
 import pkgutil
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 
@@ -23,6 +24,7 @@ from activities.department import DepartmentAdapter
 from adapters.resilience import CircuitBreaker, ResilientDepartment
 from adapters.simulated import ReadyAt, SimulatedDepartment
 from documents.links import DocumentLinks
+from runtime.network import is_loopback
 from runtime.settings import Settings
 from store import sealed
 
@@ -99,12 +101,21 @@ def _choice(department: str, settings: Settings) -> str:
 
 
 def _http_settings(department: str, settings: Settings) -> tuple[str, str]:
-    """The URL and secret of an `http` department (both required)."""
+    """The URL and secret of an `http` department (both required). The URL is `https://`:
+    item requests carry personal data. Plain `http://` only reaches this machine (a
+    department's system beside its worker, the reference system in the tests)."""
     url = settings.department_urls.get(department)
     secret = settings.department_secrets.get(department)
     if not url or secret is None:
         raise AdapterConfigError(
             f"{department}=http needs its DEPARTMENT_URLS and DEPARTMENT_SECRETS entries"
+        )
+    parts = urlsplit(url)
+    plain_here = parts.scheme == "http" and is_loopback(parts.hostname or "")
+    if not (parts.scheme == "https" and parts.hostname) and not plain_here:
+        raise AdapterConfigError(
+            f"DEPARTMENT_URLS: {department}={url} must be an https:// URL "
+            "(plain http:// only to this machine: localhost, 127.0.0.1, ::1)"
         )
     return url, secret.get_secret_value()
 

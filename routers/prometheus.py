@@ -8,18 +8,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from domain.text import Text
 from routers.responses import api_error
+from runtime.network import is_loopback
 
 router = APIRouter()
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` (an address or `localhost`) can only be reached from this machine."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def served_on_loopback_only(request: Request) -> bool:

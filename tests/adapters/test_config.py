@@ -128,6 +128,22 @@ def test_http_without_its_url_or_secret_is_refused(sqlite_engine: Engine) -> Non
             Settings(department_adapters="tax=http", department_urls="tax=https://tax.example"),
             "tax=http needs its DEPARTMENT_URLS and DEPARTMENT_SECRETS",
         ),
+        (  # personal data in clear over a network
+            Settings(
+                department_adapters="tax=http",
+                department_urls="tax=http://tax.example.gov.cn/onego",
+                department_secrets="tax=s",
+            ),
+            "tax=http://tax.example.gov.cn/onego must be an https:// URL",
+        ),
+        (
+            Settings(
+                department_adapters="tax=http",
+                department_urls="tax=ftp://127.0.0.1/onego",
+                department_secrets="tax=s",
+            ),
+            "must be an https:// URL",
+        ),
     ],
 )
 def test_settings_naming_an_unknown_department_or_adapter_are_refused(
@@ -161,3 +177,11 @@ def test_entries_come_from_the_environment_and_errors_never_repeat_a_secret(
         with pytest.raises(ValidationError, match="is not a new code=value") as refused:
             Settings()
         assert "s3cret" not in str(refused.value)
+
+
+def test_https_anywhere_and_plain_http_to_this_machine_only_are_accepted() -> None:
+    for url in ("https://tax.example.gov.cn/onego", "http://127.0.0.1:8700", "http://[::1]:1"):
+        settings = Settings(
+            department_adapters="tax=http", department_urls=f"tax={url}", department_secrets="tax=s"
+        )
+        config.check(settings, DEPARTMENTS)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from api import create_app
-from routers.prometheus import is_loopback
+from runtime.network import is_loopback
 from runtime.settings import Settings
 
 pytestmark = pytest.mark.timeout(60)
