@@ -366,13 +366,25 @@ async def submit(
     did not start in time raises `StartDeferred` (stored, started by the reconciler).
     """
     idempotency_key = checked_key(idempotency_key)
-    existing = await asyncio.to_thread(
-        find_existing, session, applicant_id, idempotency_key, scenario, form, catalog
-    )
-    if existing is None:
+
+    async def earlier() -> Case | None:
+        return await asyncio.to_thread(
+            find_existing, session, applicant_id, idempotency_key, scenario, form, catalog
+        )
+
+    # A new submission is the common case: it is stored without looking for an earlier one
+    # first; a key used before shows as the case's id (derived from the key) already taken.
+    try:
         workflow_input = validate_submission(
             catalog, scenario, form, submitted_at, (identity or Identity()).resident_id, documents
         )
+    except SubmissionRejected:
+        # A repeat of an accepted form that would no longer pass (time-bound rules) still
+        # answers its case.
+        existing = await earlier() if idempotency_key else None
+        if existing is None:
+            raise
+    else:
         prefilled = await prefill(catalog, workflow_input.spec, registries, identity or Identity())
         case, items, workflow_input = new_case(
             catalog, applicant_id, workflow_input, idempotency_key, prefilled
@@ -383,10 +395,7 @@ async def submit(
         if stored:
             await _start_or_defer(client, workflow_input, queues, case, True)
             return case, True
-        # The same key raced us to it.
-        existing = await asyncio.to_thread(
-            find_existing, session, applicant_id, idempotency_key, scenario, form, catalog
-        )
+        existing = await earlier()  # the key's case: an earlier request, or one racing us
         assert existing is not None
     if existing.status is CaseStatus.submitted:
         documents = await asyncio.to_thread(form_documents, session, existing.id)

@@ -8,14 +8,15 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from cases import view
-from cases.submission import record_repeat, submission_recorder, submit
+from cases.submission import SubmissionRejected, record_repeat, submission_recorder, submit
 from catalog.loader import get_catalog
 from domain.statuses import ItemStatus
+from forms.prefill import Identity
 from forms.unified import example_form
 from runtime.settings import Settings
 from store.models import Case, CaseItem, Role
 from tests.cases.conftest import audit_rows, trail, user
-from tests.helpers import newborn_form, unique
+from tests.helpers import newborn_form, resident_id, unique
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -71,12 +72,13 @@ async def test_the_case_and_its_audit_row_commit_together(
         # as read back.
         assert view.new_case_view(catalog, case) == view.submitted_case(session, catalog, case)
 
+    with Session(engine) as session:  # a repeat is another request, with its own session
         again, created = await submit(
             session, client, catalog, applicant.id, "newborn", newborn_form(), key,
             queues=settings.queues, recorded=failing,
         )  # fmt: skip
         assert (again.id, created) == (case.id, False)  # a repeat records nothing itself
-        record_repeat(audit, applicant, again.id)
+        record_repeat(trail(session), applicant, again.id)
         assert audit_rows(session, case.id) == [
             ("case.submit", "success", ""),
             ("case.submit", "success", "repeated"),
@@ -99,3 +101,32 @@ async def test_a_new_case_is_shown_with_the_items_that_apply_to_its_form(
         shown = view.new_case_view(catalog, case)
         assert created and "id_card_reissue" not in {i.code for i in shown.items}
         assert shown == view.submitted_case(session, catalog, case)
+
+
+async def test_a_repeat_answers_its_case_even_where_the_form_would_no_longer_pass(
+    engine: Engine, dev_env: WorkflowEnvironment, settings: Settings
+) -> None:
+    """A new submission is stored without looking for an earlier one first; a repeated key
+    still answers its case, also where its form would now be refused (here: the account has
+    since been bound to a resident ID the form does not name)."""
+    catalog = get_catalog()
+    key, stranger = unique("key"), Identity(resident_id=resident_id("110105", "19640815", 3))
+    with Session(engine) as session:
+        applicant = user(session, Role.applicant)
+        assert applicant.id is not None
+        first, created = await submit(
+            session, dev_env.client, catalog, applicant.id, "newborn", newborn_form(), key,
+            queues=settings.queues,
+        )  # fmt: skip
+        assert created
+        with pytest.raises(SubmissionRejected):
+            await submit(
+                session, dev_env.client, catalog, applicant.id, "newborn", newborn_form(),
+                unique("key"), queues=settings.queues, identity=stranger,
+            )  # fmt: skip
+    with Session(engine) as session:
+        again, created = await submit(
+            session, dev_env.client, catalog, applicant.id, "newborn", newborn_form(), key,
+            queues=settings.queues, identity=stranger,
+        )  # fmt: skip
+        assert (again.id, again.number, created) == (first.id, first.number, False)
