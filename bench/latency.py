@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.latency [--shape embedded|scaled] [--seconds 60] [--rate R]
 
 Starts a Temporal dev server and the platform in processes of their own (bench/stack.py:
-`embedded` as `onego run` runs it, or `scaled`), every newborn item automatic, then:
+`embedded` as `onego run` runs it, or `scaled`), every newborn item automatic, spans sent to
+the span store as a deployment's default is, then:
 
 1. the sustainable rate: after a few warm-up cases, `--probe` newborn cases with 10 in
    flight through the API (httpx against uvicorn: `POST /api/v1/cases`, then the case's

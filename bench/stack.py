@@ -265,7 +265,6 @@ async def platform(
             "SIM_LATENCY_MS": "0",
             "SIM_FAILURE_RATE": "0",
             "DEMO_USERS": "false",
-            "OTEL_EXPORTER": "none",
         }
         engine = make_engine(url)
         stack.callback(engine.dispose)

@@ -268,7 +268,7 @@ def setup(settings: "Settings", process: str = "onego") -> TracerProvider | None
         if _provider is not None:
             if _store is not None and settings.otel_exporter == "store":
                 _provider.force_flush()
-                _store.bind(settings.resolved_database_url)
+                _store.bind(*_span_store_of(settings))
             return _provider
         if settings.otel_exporter == "none":
             return None
@@ -281,7 +281,7 @@ def setup(settings: "Settings", process: str = "onego") -> TracerProvider | None
             from store.spans import SpanStoreExporter
 
             exporter = _store = SpanStoreExporter(
-                settings.resolved_database_url, settings.otel_store_days
+                *_span_store_of(settings), retention_days=settings.otel_store_days
             )
         provider = TracerProvider(
             resource=Resource.create(
@@ -305,6 +305,12 @@ def setup(settings: "Settings", process: str = "onego") -> TracerProvider | None
 
         HTTPXClientInstrumentor().instrument()
         return provider
+
+
+def _span_store_of(settings: "Settings") -> tuple[str, bool]:
+    """The span store's URL, and whether it is a database of its own (not the read model)."""
+    url = settings.resolved_span_store_url
+    return url, url != settings.resolved_database_url
 
 
 def flush(timeout_millis: int = 30000) -> bool:

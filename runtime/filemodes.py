@@ -1,10 +1,11 @@
 """Files under the data directory readable by their owner only (0600, folders 0700).
 
-The data folder holds the read model (onego.db and its -wal/-shm files), the Temporal dev
-server's history (temporal.db), the JWT key and the data keys: every one of them holds
-personal data or a key to it. `onego run` sets the process umask to 077 before it creates
-anything, so the files its children create (the dev server's included) start private, and
-tightens what an older version left readable.
+The data folder holds the read model (onego.db and its -wal/-shm files), the span store
+(spans.db), the Temporal dev server's history (temporal.db), the JWT key and the data keys:
+every one of them holds personal data or a key to it (or, the spans, what a case did when).
+`onego run` sets the process umask to 077 before it creates anything, so the files its
+children create (the dev server's included) start private, and tightens what an older version
+left readable.
 """
 
 import os

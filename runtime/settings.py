@@ -198,6 +198,13 @@ class Settings(BaseSettings):
         "means the exporter's default (or the standard OTEL_EXPORTER_OTLP_* variables).",
     )
     otel_service_name: str = Field("onego", description="service.name of the exported spans.")
+    otel_store_url: str = Field(
+        "",
+        description="Database of the embedded span store. Empty: the read model's, except that "
+        "a SQLite read model keeps its spans in a SQLite file of their own (`spans.db` in "
+        "DATA_DIR): a batch of spans then never holds the read model's single writer, which "
+        "submissions wait for (docs/telemetry.md).",
+    )
     otel_store_days: int = Field(
         30,
         ge=0,
@@ -326,6 +333,16 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         """The read-model URL, defaulting to a SQLite file in the data folder."""
         return self.database_url or f"sqlite:///{self.data_dir / 'onego.db'}"
+
+    @property
+    def resolved_span_store_url(self) -> str:
+        """The span store's URL: `OTEL_STORE_URL`, else a SQLite file of its own beside a
+        SQLite read model, else the read model's."""
+        if self.otel_store_url:
+            return self.otel_store_url
+        if self.resolved_database_url.startswith("sqlite"):
+            return f"sqlite:///{self.data_dir / 'spans.db'}"
+        return self.resolved_database_url
 
     @property
     def resolved_public_url(self) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col
 
-from store.models import Span
+from store.models import SPAN, Span
 
 log = logging.getLogger("onego.telemetry")
 # How often the store deletes the spans older than its retention (from the exporting thread).
@@ -79,6 +79,7 @@ class SpanStoreExporter(SpanExporter):
     def __init__(
         self,
         url: str,
+        own: bool = False,
         retention_days: int = 30,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
@@ -87,20 +88,25 @@ class SpanStoreExporter(SpanExporter):
         self._retention = timedelta(days=retention_days)
         self._clock = clock
         self._pruned_at: datetime | None = None
-        self.bind(url)
+        self.bind(url, own)
 
     @property
     def url(self) -> str:
         return self._url
 
-    def bind(self, url: str) -> None:
-        """Write to the read model at `url` from now on (a process has one; tests switch)."""
+    def bind(self, url: str, own: bool = False) -> None:
+        """Write to the database at `url` from now on (a process has one; tests switch): the
+        read model, whose migrations make the table, or, `own`, a database of the spans alone
+        (settings.resolved_span_store_url), which gets just the table."""
         if url == self._url:
             return
         from store.db import create_schema, make_engine
 
         engine = make_engine(url, traced=False)
-        create_schema(engine)
+        if own:
+            SPAN.create(engine, checkfirst=True)
+        else:
+            create_schema(engine)
         old, self._engine, self._url = self._engine, engine, url
         if old is not None:
             old.dispose()

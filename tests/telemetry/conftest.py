@@ -11,6 +11,7 @@ from sqlmodel import Session, func, select
 
 from observability import telemetry
 from runtime.settings import Settings
+from store.db import make_engine
 from store.models import Case, CaseItem, Role, Span
 from tests.api.conftest import api, workers  # noqa: F401  (the same fixtures as tests/api)
 from tests.conftest import Workers
@@ -47,7 +48,9 @@ async def newborn_case(
     case to complete and for its case span to be exported (the exporter is flushed)."""
     caplog.set_level(logging.DEBUG)
     form = newborn_form()
-    with Session(api.engine) as session:
+    # where the spans go: beside a SQLite read model, a file of their own
+    span_store = make_engine(api.settings.resolved_span_store_url)
+    with Session(span_store) as session:
         mark = session.exec(select(func.max(Span.id))).one() or 0
     applicant = await api.account(Role.applicant)
     clerk = await api.account(Role.clerk, "public-security")
@@ -60,7 +63,7 @@ async def newborn_case(
 
     def case_span_stored() -> bool:
         telemetry.flush()
-        return any(s.parent_id is None for s in _business_spans(api.engine, case_id))
+        return any(s.parent_id is None for s in _business_spans(span_store, case_id))
 
     await wait_until(case_span_stored, timeout=20, what="the case span in the span store")
     telemetry.flush()
@@ -70,6 +73,7 @@ async def newborn_case(
         items = {
             i.item: i for i in session.exec(select(CaseItem).where(CaseItem.case_id == case_id))
         }
+    with Session(span_store) as session:
         spans = list(session.exec(select(Span).where(Span.id > mark)))  # type: ignore[operator]
     return NewbornCase(case_id, form, case, items, spans, list(caplog.records))
 
