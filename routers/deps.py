@@ -35,19 +35,15 @@ async def get_settings_dep(request: Request) -> Settings:
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's session, once the database gate admits the request (waited for in the
-    event loop; 503 with Retry-After past `db_wait_s`: core/backpressure.py). A session still
-    in a transaction gives its connection back in a worker thread (closing rolls back); one
-    whose work was committed holds no connection, and closes without that hop."""
+    event loop; 503 with Retry-After past `db_wait_s`: core/backpressure.py). Its connection
+    goes back to the pool in a worker thread (closing may roll back)."""
     async with gate_of(request).slot(reading=request.method in ("GET", "HEAD")):
         session = Session(request.app.state.engine)
         try:
             yield session
         finally:
-            if session.in_transaction():
-                with anyio.CancelScope(shield=True):  # a client gone: it still returns
-                    await run_in_threadpool(session.close)
-            else:
-                session.close()
+            with anyio.CancelScope(shield=True):  # a client gone: the connection still returns
+                await run_in_threadpool(session.close)
 
 
 async def get_temporal(request: Request) -> Client:
