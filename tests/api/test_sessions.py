@@ -1,6 +1,5 @@
 """The request's database session (routers/deps.get_session) gives its connection back,
-whether its work was committed (closed without a thread hop) or it only read (rolled back in
-a worker thread)."""
+whether its work was committed, it only read, or it was refused."""
 
 import httpx
 from sqlalchemy.engine import Engine
