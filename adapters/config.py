@@ -113,8 +113,9 @@ def _http_settings(department: str, settings: Settings) -> tuple[str, str]:
     parts = urlsplit(url)
     plain_here = parts.scheme == "http" and is_loopback(parts.hostname or "")
     if not (parts.scheme == "https" and parts.hostname) and not plain_here:
+        shown = f"{parts.scheme}://{parts.hostname or ''}"  # not the rest: it may hold a token
         raise AdapterConfigError(
-            f"DEPARTMENT_URLS: {department}={url} must be an https:// URL "
+            f"DEPARTMENT_URLS: {department}={shown}... must be an https:// URL "
             "(plain http:// only to this machine: localhost, 127.0.0.1, ::1)"
         )
     return url, secret.get_secret_value()

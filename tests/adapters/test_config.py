@@ -134,7 +134,7 @@ def test_http_without_its_url_or_secret_is_refused(sqlite_engine: Engine) -> Non
                 department_urls="tax=http://tax.example.gov.cn/onego",
                 department_secrets="tax=s",
             ),
-            "tax=http://tax.example.gov.cn/onego must be an https:// URL",
+            "tax=http://tax.example.gov.cn... must be an https:// URL",
         ),
         (
             Settings(
@@ -177,6 +177,17 @@ def test_entries_come_from_the_environment_and_errors_never_repeat_a_secret(
         with pytest.raises(ValidationError, match="is not a new code=value") as refused:
             Settings()
         assert "s3cret" not in str(refused.value)
+
+
+def test_a_refused_url_is_not_repeated_whole() -> None:
+    settings = Settings(
+        department_adapters="tax=http",
+        department_urls="tax=http://onego:p4ssw0rd@tax.example.gov.cn/onego?token=t0ken",
+        department_secrets="tax=s",
+    )
+    with pytest.raises(config.AdapterConfigError) as refused:
+        config.check(settings, DEPARTMENTS)
+    assert "p4ssw0rd" not in str(refused.value) and "t0ken" not in str(refused.value)
 
 
 def test_https_anywhere_and_plain_http_to_this_machine_only_are_accepted() -> None:
