@@ -379,8 +379,8 @@ async def submit(
             catalog, scenario, form, submitted_at, (identity or Identity()).resident_id, documents
         )
     except SubmissionRejected:
-        # A repeat of an accepted form that would no longer pass (time-bound rules) still
-        # answers its case.
+        # A repeat of an accepted form that would no longer pass (the catalog or the
+        # account changed since) still answers its case.
         existing = await earlier() if idempotency_key else None
         if existing is None:
             raise
