@@ -45,7 +45,8 @@ async def newborn_case(
     caplog: pytest.LogCaptureFixture,
 ) -> NewbornCase:
     """Submit the catalog's newborn example, approve its household registration, wait for the
-    case to complete and for its case span to be exported (the exporter is flushed)."""
+    case to complete and for its case span and its workflow's run span to be exported (the
+    exporter is flushed)."""
     caplog.set_level(logging.DEBUG)
     form = newborn_form()
     # where the spans go: beside a SQLite read model, a file of their own
@@ -61,11 +62,21 @@ async def newborn_case(
     await api.approve(clerk, case_id)
     await api.wait_case(applicant, case_id, lambda c: c["status"] == "completed")
 
-    def case_span_stored() -> bool:
+    def run_span_stored() -> bool:
+        """The workflow's run span ends after the case span (the workflow completes once its
+        last read-model write, which emits the case span, has answered): wait for both."""
         telemetry.flush()
-        return any(s.parent_id is None for s in _business_spans(span_store, case_id))
+        with Session(span_store) as session:
+            runs = session.exec(
+                select(Span).where(
+                    Span.name == "RunWorkflow:ScenarioWorkflow",
+                    Span.id > mark,  # type: ignore[operator]
+                )
+            ).all()
+        ours = any(s.attributes.get("temporalWorkflowID") == f"case-{case_id}" for s in runs)
+        return ours and any(s.parent_id is None for s in _business_spans(span_store, case_id))
 
-    await wait_until(case_span_stored, timeout=20, what="the case span in the span store")
+    await wait_until(run_span_stored, timeout=20, what="the case and run spans in the store")
     telemetry.flush()
     with Session(api.engine) as session:
         case = session.get(Case, case_id)
