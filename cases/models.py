@@ -157,11 +157,6 @@ class TaskPublic(BaseModel):
     documents: list[DocumentRef] = Field(
         default_factory=list, description="The documents of this item (on the task itself)."
     )
-    certificates: list[str] = Field(
-        default_factory=list,
-        description="The outputs issued as electronic certificates, for the case's applicant: "
-        "GET /api/v1/cases/{number}/certificates/{output}.pdf (a QR code on it verifies it).",
-    )
     whole: list[str] = Field(
         default_factory=list,
         description="The personal fields and issued outputs shown whole here (core/masking.py); "
