@@ -23,22 +23,23 @@ from temporalio.exceptions import ApplicationError
 
 from catalog.models import OutputDef, OutputFormat
 from store.db import insert, once_per_dialect
-from store.models import SimulatedIssue
+from store.models import SIMULATED_ISSUE, SimulatedIssue
 from workflows.models import CompensationRequest, CompensationResult, ItemRequest, ItemResult
 
 # When a back-end issues a request it first received at the given time (None: at once).
 ReadyAt = Callable[[ItemRequest, datetime], datetime | None]
 
 
-ISSUES = SimulatedIssue.__table__  # type: ignore[attr-defined]
 # What an issue answers, and the earlier issue of a (case, item); statements built once.
-ANSWER = (ISSUES.c.outputs, ISSUES.c.issued_at, ISSUES.c.ready_at)
+ANSWER = (SIMULATED_ISSUE.c.outputs, SIMULATED_ISSUE.c.issued_at, SIMULATED_ISSUE.c.ready_at)
 EARLIER = select(*ANSWER).where(
-    ISSUES.c.case_id == bindparam("case_id"), ISSUES.c.item == bindparam("item")
+    SIMULATED_ISSUE.c.case_id == bindparam("case_id"), SIMULATED_ISSUE.c.item == bindparam("item")
 )
 # Insert an issue unless the (case, item) has one, returning its answer.
 _issue_statement = once_per_dialect(
-    lambda connection: insert(connection, ISSUES).on_conflict_do_nothing().returning(*ANSWER)
+    lambda connection: (
+        insert(connection, SIMULATED_ISSUE).on_conflict_do_nothing().returning(*ANSWER)
+    )
 )
 
 

@@ -16,7 +16,7 @@ from domain.text import Text
 from reporting import rollups
 from store.certificates import issue_certificates, revoke_certificates
 from store.db import insert, once_per_dialect
-from store.models import CASE, ITEM, NOTIFICATION, Audience, Case, CaseEvent, CaseItem
+from store.models import CASE, EVENT, ITEM, NOTIFICATION, Audience, Case, CaseEvent, CaseItem
 from store.notifications import messages_for
 
 FINAL = (ItemStatus.done, ItemStatus.rejected, ItemStatus.failed, ItemStatus.compensated)
@@ -43,7 +43,6 @@ OPTIONAL = (
 )
 
 
-EVENT = CaseEvent.__table__  # type: ignore[attr-defined]
 # `INSERT ... ON CONFLICT DO NOTHING RETURNING id` into the event log (a Core statement on the
 # table: the ORM's bulk-insert path cost a third of a transition's write)
 _event_insert = once_per_dialect(

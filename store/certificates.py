@@ -9,9 +9,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from store.db import insert, once_per_dialect
-from store.models import CaseItem, Certificate, utcnow
+from store.models import CERTIFICATE, CaseItem, Certificate, utcnow
 
-CERTIFICATE = Certificate.__table__  # type: ignore[attr-defined]
 _certificate_insert = once_per_dialect(
     lambda connection: insert(connection, CERTIFICATE).on_conflict_do_nothing()
 )

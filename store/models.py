@@ -419,9 +419,11 @@ class Draft(SQLModel, table=True):
     updated_at: datetime = _ts(nullable=False)
 
 
-# The case tables as Core tables, for statements that need no ORM objects.
+# Tables as Core tables, for statements that need no ORM objects.
 CASE: Table = Case.__table__  # type: ignore[attr-defined]
 ITEM: Table = CaseItem.__table__  # type: ignore[attr-defined]
 EVENT: Table = CaseEvent.__table__  # type: ignore[attr-defined]
 NOTIFICATION: Table = Notification.__table__  # type: ignore[attr-defined]
 SPAN: Table = Span.__table__  # type: ignore[attr-defined]
+CERTIFICATE: Table = Certificate.__table__  # type: ignore[attr-defined]
+SIMULATED_ISSUE: Table = SimulatedIssue.__table__  # type: ignore[attr-defined]
