@@ -60,6 +60,7 @@ from bench.stack import SHAPES, all_automatic, automatic_catalog, temporal_serve
 from catalog.loader import get_catalog
 from catalog.models import ScenarioSpec
 from domain.statuses import CaseStatus
+from runtime.payloads import plain_converter
 from runtime.settings import Settings
 from security.codec import sealed_converter
 from security.keyring import DataKey, KeyRing
@@ -353,7 +354,7 @@ async def ratio(args: argparse.Namespace) -> None:
 def converter_of(side: str) -> DataConverter:
     """The sealed converter (a key ring of this run alone) or plain payloads."""
     if side.endswith("codec off"):
-        return pydantic_data_converter
+        return plain_converter
     key = DataKey.new("SM4-GCM")
     return sealed_converter(KeyRing([key], key.id))
 

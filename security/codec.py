@@ -30,13 +30,13 @@ import logging
 from collections.abc import Sequence
 
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import (
     DataConverter,
     DefaultFailureConverterWithEncodedAttributes,
     PayloadCodec,
 )
 
+from runtime.payloads import plain_converter
 from runtime.settings import Settings
 from security.keyring import KeyRing, KeyRingError, keyring_of
 
@@ -123,7 +123,7 @@ def sealed_converter(ring: KeyRing, plain_accepted: bool = False) -> DataConvert
     """The pydantic data converter with payloads sealed by `ring` and failure messages and
     stack traces moved into (sealed) encoded attributes."""
     return dataclasses.replace(
-        pydantic_data_converter,
+        plain_converter,
         payload_codec=SealingCodec(ring, plain_accepted),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
