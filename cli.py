@@ -183,7 +183,8 @@ def simulate(
     shards: Annotated[
         int | None,
         typer.Option(
-            help="Shards: processes with a test server each (default: one per core, at most 4)"
+            help="Shards: processes with a test server each (default: one per core, at most "
+            "4, and one per 1000 cases beyond)"
         ),
     ] = None,
     start: Annotated[

@@ -1,0 +1,24 @@
+"""How many shards a run gets by default (simulation/run.py)."""
+
+import os
+
+import pytest
+
+from simulation.run import CASES_PER_SHARD, default_shards
+
+
+def test_one_shard_per_core_at_most_four(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert default_shards(1) == 2 and default_shards(CASES_PER_SHARD) == 2
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    assert default_shards(CASES_PER_SHARD) == 4
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert default_shards(10) == 1
+
+
+def test_a_long_run_gets_a_shard_per_thousand_cases(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a test server's work per case grows with the workflows it holds
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert CASES_PER_SHARD == 1000
+    assert default_shards(2500) == 3
+    assert default_shards(10_000) == 10
