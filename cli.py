@@ -264,8 +264,9 @@ def simulate(
     cpu_seconds = cpu.get("main", 0) + cpu.get("children", 0) if isinstance(cpu, dict) else 0
     table.add_row(
         "run time",
-        f"{result.seconds:.0f} s ({result.shards} shards, {result.processes} worker processes; "
-        f"CPU {cpu_seconds:.0f} s)",
+        f"{result.seconds:.0f} s ({result.shards} shards, "
+        + (f"{result.processes} worker processes" if result.processes else "workers in the shards")
+        + f"; CPU {cpu_seconds:.0f} s)",
     )
     table.add_row("cases per second", f"{result.cases_per_second:.2f}")
     console.print(table)

@@ -122,7 +122,7 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "driver_text": (
             "模拟器：{steps} 步，{updates} 次更新，{refused} 次被拒绝，"
-            "{deferred} 次等待工作流的定时器先触发；{processes} 个工作流进程；"
+            "{deferred} 次等待工作流的定时器先触发；{processes} 个独立的工作流进程；"
             "CPU 时间：主进程 {cpu_main} 秒，子进程（工作流进程和测试服务器）{cpu_children} 秒。"
         ),
         "status.completed": "办结",
@@ -237,9 +237,9 @@ TEXTS: dict[str, dict[str, str]] = {
             "as JSON (id=figures)."
         ),
         "driver_text": "Driver: {steps} steps, {updates} updates, {refused} refused, {deferred} "
-        "waited for a timer of their workflow to fire first; "
-        "{processes} workflow worker processes; CPU time: {cpu_main} s in the main process, "
-        "{cpu_children} s in the children (workflow workers and the test server).",
+        "waited for a timer of their workflow to fire first; {processes} separate workflow "
+        "worker processes; CPU time: {cpu_main} s in the main process, {cpu_children} s in the "
+        "children (workflow workers and the test server).",
         "status.completed": "completed",
         "status.rejected": "rejected",
         "status.not_supplemented": "not supplemented",
