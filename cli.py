@@ -184,7 +184,7 @@ def simulate(
         int | None,
         typer.Option(
             help="Shards: processes with a test server each (default: one per core, at most "
-            "4, and one per 1000 cases beyond)"
+            "4, and one per 1000 cases beyond, at most 16)"
         ),
     ] = None,
     start: Annotated[

@@ -64,6 +64,9 @@ START_MARGIN = timedelta(minutes=10)
 # A time-skipping test server's work per case grows with the workflows it holds (closed ones
 # too): 0.13 s of its CPU per case with 500 cases a server, 0.76 s by 5,000 (docs/simulation.md).
 CASES_PER_SHARD = 1000
+# Each shard's server, driver and workers take about half a gigabyte by 1000 cases: a longer
+# run than this many thousand cases has more cases a shard rather than more shards.
+MAX_SHARDS = 16
 
 
 def cpu_seconds() -> dict[str, float]:
@@ -84,8 +87,9 @@ def default_processes() -> int:
 
 def default_shards(cases: int) -> int:
     """One shard per core (at most 4), and more for a long run, so that no shard's test
-    server holds more than about `CASES_PER_SHARD` cases."""
-    return max(1, min(os.cpu_count() or 1, 4), math.ceil(cases / CASES_PER_SHARD))
+    server holds more than about `CASES_PER_SHARD` cases (`MAX_SHARDS` at most)."""
+    by_cases = min(math.ceil(cases / CASES_PER_SHARD), MAX_SHARDS)
+    return max(1, min(os.cpu_count() or 1, 4), by_cases)
 
 
 def run_start(now: datetime) -> datetime:

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from simulation.run import CASES_PER_SHARD, default_shards
+from simulation.run import CASES_PER_SHARD, MAX_SHARDS, default_shards
 
 
 def test_one_shard_per_core_at_most_four(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,3 +22,12 @@ def test_a_long_run_gets_a_shard_per_thousand_cases(monkeypatch: pytest.MonkeyPa
     assert CASES_PER_SHARD == 1000
     assert default_shards(2500) == 3
     assert default_shards(10_000) == 10
+
+
+def test_a_very_long_run_has_more_cases_a_shard_not_more_shards(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert MAX_SHARDS == 16  # about half a gigabyte a shard
+    assert default_shards(16_000) == 16
+    assert default_shards(100_000) == 16
