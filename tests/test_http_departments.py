@@ -89,9 +89,11 @@ class DepartmentSystem:
             raise AssertionError(f"{self.department} system exited: {self.log.read_text()}")
         try:
             async with httpx.AsyncClient(base_url=self.url, timeout=1) as http:
-                return (await http.get(HEALTH)).status_code == 200
+                answer = await http.get(HEALTH)
         except httpx.TransportError:
             return False
+        # this department's system, not another one answering on the port
+        return answer.status_code == 200 and answer.json()["department"] == self.department
 
     def kill(self) -> None:
         assert self.process is not None

@@ -1,11 +1,12 @@
 """The reference department service as a separate process (uvicorn), for the tests."""
 
+import itertools
 import os
-import random
 import socket
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,18 +30,31 @@ class RunningService:
 
 
 def free_port(ports: range = PORTS) -> int:
-    """A port of `ports` (this area's range) that nothing listens on (random start: parallel
-    runs)."""
-    start = random.randrange(len(ports))
-    for offset in range(len(ports)):
-        port = ports[(start + offset) % len(ports)]
+    """A port of `ports` (this area's range) that nothing listens on. Each xdist worker takes
+    its own share of the range and hands its ports out in turn, so neither two tests running
+    side by side nor two systems of one test get the same port (a port checked free stays free
+    only until someone binds it)."""
+    share = _worker_share(ports)
+    for _ in range(len(share)):
+        port = share[next(_turns[share]) % len(share)]
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
+    raise RuntimeError(f"no free port in {share.start}-{share.stop - 1}")
+
+
+def _worker_share(ports: range) -> range:
+    """This xdist worker's slice of `ports` (all of them outside xdist)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    size = len(ports) // workers
+    return ports[index * size : (index + 1) * size]
+
+
+_turns: defaultdict[range, Iterator[int]] = defaultdict(itertools.count)
 
 
 @contextmanager
