@@ -62,9 +62,9 @@ async def newborn_case(
     await api.approve(clerk, case_id)
     await api.wait_case(applicant, case_id, lambda c: c["status"] == "completed")
 
-    def run_span_stored() -> bool:
-        """The workflow's run span ends after the case span (the workflow completes once its
-        last read-model write, which emits the case span, has answered): wait for both."""
+    def missing() -> list[str]:
+        """Which of the case span (emitted by the case's last read-model write) and the
+        workflow's run span (emitted when its first task runs) the store lacks."""
         telemetry.flush()
         with Session(span_store) as session:
             runs = session.exec(
@@ -73,10 +73,19 @@ async def newborn_case(
                     Span.id > mark,  # type: ignore[operator]
                 )
             ).all()
-        ours = any(s.attributes.get("temporalWorkflowID") == f"case-{case_id}" for s in runs)
-        return ours and any(s.parent_id is None for s in _business_spans(span_store, case_id))
+        lacking = []
+        if not any(s.attributes.get("temporalWorkflowID") == f"case-{case_id}" for s in runs):
+            lacking.append("the run span")
+        if not any(s.parent_id is None for s in _business_spans(span_store, case_id)):
+            lacking.append("the case span")
+        return lacking
 
-    await wait_until(run_span_stored, timeout=20, what="the case and run spans in the store")
+    try:
+        await wait_until(lambda: not missing(), timeout=20, what="the case and run spans")
+    except AssertionError as timeout:
+        # say which, and what the span store reported (a batch it could not write)
+        store = [r.getMessage() for r in caplog.records if r.getMessage().startswith("span store")]
+        raise AssertionError(f"{timeout}: {missing()} missing; {store}") from None
     telemetry.flush()
     with Session(api.engine) as session:
         case = session.get(Case, case_id)
