@@ -73,12 +73,21 @@ DROPPED_ATTRIBUTES = frozenset(
 )
 DROPPED_PREFIXES = ("http.request.header.", "http.response.header.")
 URL_ATTRIBUTES = ("http.url", "url.full", "http.target", "url.path")
-REDACTIONS = [
+# Whole passages that may hold personal data, whatever its shape.
+REDACTED_PASSAGES = [
     # pydantic's errors quote the offending input; SQLAlchemy's may list the parameters
     (re.compile(r"input_value=(?:'[^']*'|\"[^\"]*\"|[^,)\]\s]*)"), "input_value=[redacted]"),
     (re.compile(r"\[parameters: [^\]]*\]"), "[parameters: redacted]"),
     # Temporal's DEBUG dumps of activity completions (and activations) hold payloads
     (re.compile(r'\bdata: "(?:[^"\\]|\\.)*"'), "data: [payload not logged]"),
+]
+# A UUID (a case's id, a workflow's, a run's) is the platform's own random identifier, never
+# personal data; one whose last group happens to be all digits would look like a number below.
+UUID = re.compile(
+    r"(?<![0-9A-Za-z])([0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})(?![0-9A-Za-z])"
+)
+# Values shaped like personal data, looked for outside UUIDs.
+REDACTED_SHAPES = [
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
     # resident ID numbers (15 or 18 characters), bank cards, mobile numbers: 11+ digits
     (re.compile(r"(?<![0-9A-Za-z])\d{10,18}[0-9Xx](?![0-9A-Za-z])"), "[number]"),
@@ -88,10 +97,14 @@ REDACTIONS = [
 
 
 def redact(text: str) -> str:
-    """`text` with anything shaped like personal data replaced."""
-    for pattern, replacement in REDACTIONS:
+    """`text` with anything shaped like personal data replaced (UUIDs kept whole)."""
+    for pattern, replacement in REDACTED_PASSAGES:
         text = pattern.sub(replacement, text)
-    return text
+    parts = UUID.split(text)  # text, UUID, text, ...: the UUIDs at the odd places
+    for index in range(0, len(parts), 2):
+        for pattern, replacement in REDACTED_SHAPES:
+            parts[index] = pattern.sub(replacement, parts[index])
+    return "".join(parts)
 
 
 def _redact_value(value: Any) -> Any:
