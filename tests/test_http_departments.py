@@ -228,8 +228,12 @@ async def test_newborn_case_with_two_departments_systems_over_http(
 
             # The health worker dies while its calls wait on the slow system, which goes on and
             # issues; the next worker's retries must get those same issues, not new ones.
-            await wait_until(call_in_flight(client, case.id, "health"), 60, what="health call")
-            assert health_worker.alive()
+            health_call = call_in_flight(client, case.id, "health")
+
+            async def health_call_in_flight() -> bool:
+                return health_worker.alive() and await health_call()  # a dead worker: its log
+
+            await wait_until(health_call_in_flight, 60, what="health call")
             health_worker.kill()
             workers.append(WorkerProcess(env, log, "--department", "health"))
 
