@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, inspect
+from sqlalchemy import Table, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
@@ -131,6 +131,15 @@ def create_schema(engine: Engine) -> None:
         if "case" in tables and "alembic_version" not in tables:
             command.stamp(config, INITIAL_REVISION)
         command.upgrade(config, "head")
+
+
+def create_tables(engine: Engine, *tables: Table) -> None:
+    """Create those of `tables` that are missing (a database that is not the read model, such
+    as a span store of its own), taking the same turns as `create_schema`: processes starting
+    together would each find a table missing, and the second CREATE would fail."""
+    with _migration_lock(engine) as connection, connection.begin():
+        for table in tables:
+            table.create(connection, checkfirst=True)
 
 
 @contextmanager

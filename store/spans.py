@@ -100,11 +100,11 @@ class SpanStoreExporter(SpanExporter):
         (settings.resolved_span_store_url), which gets just the table."""
         if url == self._url:
             return
-        from store.db import create_schema, make_engine
+        from store.db import create_schema, create_tables, make_engine
 
         engine = make_engine(url, traced=False)
         if own:
-            SPAN.create(engine, checkfirst=True)
+            create_tables(engine, SPAN)
         else:
             create_schema(engine)
         old, self._engine, self._url = self._engine, engine, url

@@ -1,5 +1,7 @@
 """The embedded span store keeps spans for its retention and prunes at most once an hour."""
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from store.models import Span
 from store.spans import SpanStoreExporter
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _ns(at: datetime) -> int:
@@ -90,3 +93,21 @@ def test_a_sqlite_read_model_keeps_its_spans_in_a_file_of_their_own(tmp_path: Pa
     assert postgres.resolved_span_store_url == postgres.resolved_database_url
     chosen = Settings(data_dir=tmp_path, otel_store_url="sqlite:////var/onego/spans.db")
     assert chosen.resolved_span_store_url == "sqlite:////var/onego/spans.db"
+
+
+def test_processes_starting_together_each_open_a_new_span_store(tmp_path: Path) -> None:
+    """`onego run` starts the API and the worker at once, and each opens the span store: both
+    found the table missing and the second CREATE failed ("table span already exists"), so
+    the worker died at its first start."""
+    script = (
+        "import sys; from store.spans import SpanStoreExporter; "
+        "SpanStoreExporter(sys.argv[1], own=True)"
+    )
+    for attempt in range(4):  # a fresh store each time: the race is at its creation
+        url = f"sqlite:///{tmp_path / f'spans-{attempt}.db'}"
+        starts = [
+            subprocess.Popen([sys.executable, "-c", script, url], cwd=ROOT, stderr=subprocess.PIPE)
+            for _ in range(6)
+        ]
+        failed = [p.stderr.read().decode() for p in starts if p.wait(60) != 0]  # type: ignore[union-attr]
+        assert not failed, failed[0].splitlines()[-1]
