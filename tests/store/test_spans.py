@@ -109,5 +109,6 @@ def test_processes_starting_together_each_open_a_new_span_store(tmp_path: Path) 
             subprocess.Popen([sys.executable, "-c", script, url], cwd=ROOT, stderr=subprocess.PIPE)
             for _ in range(6)
         ]
-        failed = [p.stderr.read().decode() for p in starts if p.wait(60) != 0]  # type: ignore[union-attr]
+        answers = [(p.communicate(timeout=60)[1], p.returncode) for p in starts]
+        failed = [stderr.decode() for stderr, code in answers if code != 0]
         assert not failed, failed[0].splitlines()[-1]
